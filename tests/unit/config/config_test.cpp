@@ -1,0 +1,111 @@
+// YAML → Config: defaults, every TFTP key, and errors that name the file, line and key path.
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+using namespace bootgate;
+using namespace bootgate::config;
+
+namespace {
+
+Config parse(const std::string& yaml) { return parse_config(load_text(yaml, "site.yaml"), "/tmp"); }
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Config, DefaultsWhenEmpty) {
+  auto c = parse("tftp: {root: /tmp}\n");
+  EXPECT_TRUE(c.tftp.enabled);
+  ASSERT_EQ(c.tftp.listen.size(), 1u);
+  EXPECT_EQ(c.tftp.listen[0].to_string(), "0.0.0.0:69");
+  EXPECT_EQ(c.tftp.engine.max_windowsize, 64);
+  EXPECT_FALSE(c.tftp.engine.uploads.enabled);
+  EXPECT_EQ(c.log.level, "info");
+}
+
+TEST(Config, EveryTftpKey) {
+  auto c = parse(R"(
+log: {level: debug}
+tftp:
+  listen: ["127.0.0.1:6969", "[::1]:6969"]
+  root: /tmp
+  single_port: true
+  port_range: 50000-50100
+  max_blksize: 1468
+  allow_ip_fragments: true
+  max_windowsize: 128
+  timeout: 1500ms
+  retries: 7
+  rollover: 1
+  tsize: false
+  max_transfers: 10
+  max_transfers_per_client: 3
+  filenames:
+    backslash_to_slash: false
+    max_length: 100
+    remap: [{match: '^a(.*)$', replace: 'b$1'}]
+  uploads: {enabled: true, overwrite: true, max_size: 2GiB}
+)");
+  const auto& t = c.tftp;
+  EXPECT_EQ(c.log.level, "debug");
+  ASSERT_EQ(t.listen.size(), 2u);
+  EXPECT_EQ(t.listen[1].to_string(), "[::1]:6969");
+  EXPECT_TRUE(t.engine.single_port);
+  EXPECT_EQ(t.port_min, 50000);
+  EXPECT_EQ(t.port_max, 50100);
+  EXPECT_EQ(t.engine.max_blksize, 1468);
+  EXPECT_TRUE(t.engine.allow_ip_fragments);
+  EXPECT_EQ(t.engine.max_windowsize, 128);
+  EXPECT_EQ(t.engine.timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(t.engine.retries, 7);
+  EXPECT_EQ(t.engine.rollover, 1);
+  EXPECT_FALSE(t.engine.tsize);
+  EXPECT_EQ(t.engine.max_transfers, 10u);
+  EXPECT_EQ(t.engine.max_transfers_per_client, 3u);
+  EXPECT_FALSE(t.engine.names.backslash_to_slash);
+  EXPECT_EQ(t.engine.names.max_length, 100u);
+  ASSERT_EQ(t.engine.names.remap.size(), 1u);
+  EXPECT_TRUE(t.engine.uploads.enabled);
+  EXPECT_TRUE(t.engine.uploads.overwrite);
+  EXPECT_EQ(t.engine.uploads.max_size, 2ull << 30);
+}
+
+TEST(Config, ErrorsNameFileLineAndKey) {
+  struct Case {
+    std::string yaml;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"tftp:\n  root: /tmp\n  max_blksize: 70000\n", "site.yaml:3: tftp.max_blksize: 70000 is out of range 8..65464"},
+      {"tftp:\n  root: /tmp\n  colour: blue\n", "site.yaml:3: tftp.colour: unknown key"},
+      {"tftp:\n  root: /tmp\n  retries: many\n", "site.yaml:3: tftp.retries: expected a whole number, got 'many'"},
+      {"tftp:\n  root: /tmp\n  listen: [\"1.2.3:69\"]\n", "site.yaml:3: tftp.listen[0]: expected an address"},
+      {"tftp:\n  root: /tmp\n  uploads:\n    max_size: 12 parsecs\n", "site.yaml:4: tftp.uploads.max_size: unknown size unit"},
+      {"tftp:\n  root: /tmp\n  timeout: 1w\n", "site.yaml:3: tftp.timeout: unknown duration unit"},
+      {"tftp:\n  root: /tmp\n  port_range: 9-2\n", "site.yaml:3: tftp.port_range: the range's first port is above its last"},
+      {"tftp:\n  root: /nonexistent/dir\n", "site.yaml:2: tftp.root: '/nonexistent/dir' is not a directory"},
+      {"tftp:\n  root: /tmp\n  filenames:\n    remap:\n      - {match: '(', replace: x}\n",
+       "site.yaml:5: tftp.filenames.remap[0].match: invalid regular expression"},
+      {"tftp:\n  root: /tmp\n  single_port: maybe\n", "site.yaml:3: tftp.single_port: expected true or false"},
+      {"log: {level: loud}\n", "site.yaml:1: log.level: 'loud' is not one of"},
+      {"tftp: [1, 2]\n", "site.yaml:1: tftp: expected a mapping"},
+      {"tftp:\n  root: /tmp\n   bad indent: 1\n", "site.yaml:3: YAML syntax error"},
+  };
+  for (const auto& c : cases) {
+    const auto err = error_of(c.yaml);
+    EXPECT_EQ(err.rfind(c.expected, 0), 0u) << "got: " << err << "\nwanted prefix: " << c.expected;
+  }
+}
+
+TEST(Config, ShippedExampleIsValid) {
+  auto c = load_config(std::string(BOOTGATE_SOURCE_DIR) + "/config/bootgate.yaml");
+  EXPECT_TRUE(c.tftp.enabled);
+}

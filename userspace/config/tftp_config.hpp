@@ -1,0 +1,25 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/yaml_reader.hpp"
+#include "core/common/endpoint.hpp"
+#include "core/tftp/server_options.hpp"
+
+namespace bootgate::config {
+
+// The `tftp:` section: the engine's options plus what the datapath needs.
+struct TftpSection {
+  bool enabled = true;
+  std::vector<Endpoint> listen;  // default 0.0.0.0:69
+  std::string root;              // absolute (relative paths are taken from the config file's folder)
+  std::uint16_t port_min = 0;    // transfer ports; 0/0 means the kernel picks
+  std::uint16_t port_max = 0;
+  tftp::ServerOptions engine;
+};
+
+// `base_dir` resolves a relative root.
+TftpSection parse_tftp(const NodeReader& node, const std::string& base_dir);
+
+}  // namespace bootgate::config
