@@ -1,0 +1,178 @@
+// bootgate serve / check-config: the appliance on one io_context thread.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "app/service.hpp"
+#include "config/config.hpp"
+#include "net/tftp_socket_server.hpp"
+#include "store/file_root.hpp"
+
+namespace bg = bootgate;
+namespace asio = boost::asio;
+using bootgate::app::kExitFailed;
+using bootgate::app::kExitUsage;
+
+namespace {
+
+void log_transfer(const bg::tftp::TransferRecord& r) {
+  const auto ms = std::chrono::duration<double, std::milli>(r.duration).count();
+  const auto level = r.outcome == bg::tftp::Outcome::completed || r.outcome == bg::tftp::Outcome::probe
+                         ? spdlog::level::info
+                         : spdlog::level::warn;
+  spdlog::log(level, "tftp {} {} \"{}\" mode={} options=[{}] bytes={} duration={:.1f}ms outcome={}{}{}",
+              r.op == bg::tftp::Opcode::rrq ? "RRQ" : "WRQ", r.peer.to_string(), r.filename,
+              bg::tftp::to_string(r.mode), r.options, r.bytes, ms, bg::tftp::to_string(r.outcome),
+              r.detail.empty() ? "" : " ", r.detail);
+}
+
+// Explains a failed bind in the terms of the config file.
+std::string bind_advice(const std::system_error& e, const std::string& config_path) {
+  std::string msg = e.what();
+  if (e.code().value() == EACCES)
+    msg += "\n  Ports below 1024 need root or CAP_NET_BIND_SERVICE: run as root, or set tftp.listen in " +
+           config_path + " to a high port, e.g. \"0.0.0.0:6969\".";
+  else if (e.code().value() == EADDRINUSE)
+    msg += "\n  Another server (tftpd-hpa, atftpd, dnsmasq?) holds the port: stop it, or change tftp.listen in " +
+           config_path + ".";
+  else if (e.code().value() == EADDRNOTAVAIL)
+    msg += "\n  That address is not on any interface of this machine: fix tftp.listen in " + config_path + ".";
+  return msg;
+}
+
+int serve(const std::string& config_path) {
+  bg::config::Config cfg;
+  try {
+    cfg = bg::config::load_config(config_path);
+  } catch (const bg::config::ConfigError& e) {
+    std::cerr << "bootgate: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  spdlog::set_level(spdlog::level::from_str(cfg.log.level));
+
+  asio::io_context io;
+  // The XDP filter goes up first, so nothing is served unprotected when protection is required.
+  std::vector<std::unique_ptr<bg::app::Service>> services;
+  try {
+    if (auto s = bg::app::start_xdp_service(io, cfg)) services.push_back(std::move(s));
+  } catch (const std::exception& e) {
+    std::cerr << "bootgate: " << e.what() << "\n";
+    return kExitFailed;
+  }
+  std::unique_ptr<bg::store::FileRoot> root;
+  std::unique_ptr<bg::net::TftpSocketServer> tftp;
+  if (cfg.tftp.enabled) {
+    try {
+      root = std::make_unique<bg::store::FileRoot>(cfg.tftp.root);
+      tftp = std::make_unique<bg::net::TftpSocketServer>(io, cfg.tftp, *root, log_transfer);
+    } catch (const std::system_error& e) {
+      std::cerr << "bootgate: " << bind_advice(e, config_path) << "\n";
+      return kExitFailed;
+    }
+    for (const auto& ep : tftp->listening())
+      spdlog::info("tftp: serving {} on {} ({})", cfg.tftp.root, ep.to_string(),
+                   cfg.tftp.engine.single_port ? "single port" : "one port per transfer");
+  }
+  try {
+    if (auto s = bg::app::start_dhcp_service(io, cfg)) services.push_back(std::move(s));
+  } catch (const std::exception& e) {
+    std::cerr << "bootgate: " << e.what() << "\n";
+    return kExitFailed;
+  }
+  if (!tftp && services.empty()) {
+    std::cerr << "bootgate: nothing to serve: tftp and dhcp are both disabled in " << config_path << "\n";
+    return kExitUsage;
+  }
+  const auto active = [&] { return tftp ? tftp->active() : std::size_t{0}; };
+
+  // SIGTERM/SIGINT: stop taking requests, let running transfers finish (bounded), then exit.
+  asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(io);
+  const auto drain_deadline = std::make_shared<bg::TimePoint>();
+  std::function<void()> drain_tick = [&] {
+    if (active() == 0 || bg::Clock::now() >= *drain_deadline) {
+      if (active() > 0) spdlog::warn("exiting with {} transfers still running", active());
+      io.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(100));
+    drain_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) drain_tick();
+    });
+  };
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: draining {} transfers", sig, active());
+    if (tftp) tftp->stop_listening();
+    for (auto& s : services) s->stop();
+    *drain_deadline = bg::Clock::now() + std::chrono::seconds(10);
+    drain_tick();
+  });
+
+  // SIGHUP: reread the config; a bad file is reported and the running config kept.
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void()> arm_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      try {
+        auto next = bg::config::load_config(config_path);
+        if (next.tftp.root != cfg.tftp.root || next.tftp.listen != cfg.tftp.listen)
+          spdlog::warn("reload: tftp.root and tftp.listen take effect at restart only");
+        if (tftp) tftp->reload(next.tftp);
+        for (auto& s : services) s->reload(next);
+        spdlog::set_level(spdlog::level::from_str(next.log.level));
+        cfg = std::move(next);
+        spdlog::info("reload: {} applied", config_path);
+      } catch (const std::exception& e) {
+        spdlog::error("reload: {} (keeping the running config)", e.what());
+      }
+      arm_hup();
+    });
+  };
+  arm_hup();
+
+  io.run();
+  if (tftp) {
+    const auto& s = tftp->stats();
+    spdlog::info("tftp: {} requests, {} completed, {} refused, {} failed, {} timed out", s.requests, s.completed,
+                 s.refused, s.failed, s.timed_out);
+  }
+  return 0;
+}
+
+int check_config(const std::string& path) {
+  try {
+    auto cfg = bg::config::load_config(path);
+    std::cout << path << ": OK (tftp root " << cfg.tftp.root << ", " << cfg.tftp.listen.size() << " listen address"
+              << (cfg.tftp.listen.size() == 1 ? "" : "es") << ")\n";
+    return 0;
+  } catch (const bg::config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return kExitUsage;
+  }
+}
+
+}  // namespace
+
+namespace bootgate::app {
+
+void add_serve_commands(CLI::App& app) {
+  auto config_path = std::make_shared<std::string>("config/bootgate.yaml");
+  auto* serve_cmd = app.add_subcommand("serve", "run the server");
+  serve_cmd->add_option("--config,-c", *config_path, "site configuration (YAML)")->capture_default_str();
+  serve_cmd->callback([config_path] {
+    if (int rc = serve(*config_path)) throw CLI::RuntimeError(rc);
+  });
+
+  auto check_path = std::make_shared<std::string>();
+  auto* check_cmd = app.add_subcommand("check-config", "validate a configuration file and exit");
+  check_cmd->add_option("file", *check_path, "YAML file")->required();
+  check_cmd->callback([check_path] {
+    if (int rc = check_config(*check_path)) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace bootgate::app
