@@ -12,7 +12,20 @@ void Emitter::error(ErrorCode code, std::string_view message) {
 }
 
 Result<std::size_t, FsError> OctetSource::read_block(std::uint64_t index, std::span<std::uint8_t> out) {
-  return file_.read_at((index - 1) * blksize_, out.first(blksize_));
+  const std::uint64_t offset = (index - 1) * blksize_;
+  const std::uint64_t buf_end = buf_offset_ + buf_len_;
+  const bool covered = offset >= buf_offset_ && (offset + blksize_ <= buf_end || (buf_at_eof_ && offset <= buf_end));
+  if (!covered) {
+    buf_.resize(std::max<std::size_t>(kReadAhead, blksize_));
+    auto n = file_.read_at(offset, buf_);
+    if (!n) return Unexpected{n.error()};
+    buf_offset_ = offset;
+    buf_len_ = *n;
+    buf_at_eof_ = *n < buf_.size();
+  }
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(blksize_, buf_offset_ + buf_len_ - offset));
+  std::memcpy(out.data(), buf_.data() + (offset - buf_offset_), n);
+  return n;
 }
 
 Result<Ok, FsError> NetasciiSource::produce_next() {

@@ -49,14 +49,20 @@ class BlockSource {
   virtual void release_before(std::uint64_t) {}
 };
 
+// Reads ahead in chunks so a lock-step transfer costs one read per chunk, not one per block.
 class OctetSource final : public BlockSource {
  public:
+  static constexpr std::size_t kReadAhead = 32 * 1024;
   OctetSource(ReadableFile& file, std::uint16_t blksize) : file_(file), blksize_(blksize) {}
   Result<std::size_t, FsError> read_block(std::uint64_t index, std::span<std::uint8_t> out) override;
 
  private:
   ReadableFile& file_;
   std::uint16_t blksize_;
+  std::vector<std::uint8_t> buf_;
+  std::uint64_t buf_offset_ = 0;
+  std::size_t buf_len_ = 0;
+  bool buf_at_eof_ = false;  // the buffer ends where the file ends
 };
 
 // Encodes on the fly; keeps the unacknowledged blocks so a window can be sent again.
