@@ -1,6 +1,7 @@
 #include "net/tftp_socket_server.hpp"
 
 #include <netinet/in.h>
+#include <boost/asio/post.hpp>
 #include <sys/socket.h>
 
 #include <array>
@@ -184,20 +185,28 @@ void TftpSocketServer::stop_listening() {
 
 void TftpSocketServer::arm_listener(std::size_t i) {
   listeners_[i].sock.async_wait(asio::socket_base::wait_read, [this, i](const boost::system::error_code& ec) {
-    if (ec) return;  // closed
-    on_listener_readable(i);
-    if (listeners_[i].sock.is_open()) arm_listener(i);
+    if (!ec) drain_listener(i);  // an error means it was closed
   });
+}
+
+void TftpSocketServer::drain_listener(std::size_t i) {
+  const bool drained = on_listener_readable(i);
+  if (!listeners_[i].sock.is_open()) return;
+  if (drained) arm_listener(i);
+  else asio::post(io_, [this, i] { drain_listener(i); });  // let other sockets and timers run first
 }
 
 void TftpSocketServer::arm_flow(std::uint64_t id) {
   auto it = flows_.find(id);
   if (it == flows_.end() || !it->second.sock) return;
   it->second.sock->async_wait(asio::socket_base::wait_read, [this, id](const boost::system::error_code& ec) {
-    if (ec) return;  // closed when the transfer ended
-    on_flow_readable(id);
-    arm_flow(id);
+    if (!ec) drain_flow(id);  // an error means the transfer ended and closed it
   });
+}
+
+void TftpSocketServer::drain_flow(std::uint64_t id) {
+  if (on_flow_readable(id)) arm_flow(id);
+  else asio::post(io_, [this, id] { drain_flow(id); });
 }
 
 bool TftpSocketServer::open_flow_socket(std::uint64_t id, Flow& flow) {
@@ -227,11 +236,13 @@ bool TftpSocketServer::open_flow_socket(std::uint64_t id, Flow& flow) {
   return true;
 }
 
-void TftpSocketServer::on_listener_readable(std::size_t li) {
+bool TftpSocketServer::on_listener_readable(std::size_t li) {
   auto& bufs = *io_bufs_;
   const int fd = listeners_[li].sock.native_handle();
-  for (int round = 0; round < 8; ++round) {  // bounded, so flows get their turn in a storm
+  bool drained = false;
+  for (int round = 0; round < 8 && !drained; ++round) {  // bounded, so flows get their turn in a storm
     const int n = bufs.receive(fd, true);
+    drained = n < static_cast<int>(kBatch);
     if (n <= 0) break;
     dstats_.rx_packets += static_cast<std::uint64_t>(n);
     const auto now = Clock::now();
@@ -258,14 +269,14 @@ void TftpSocketServer::on_listener_readable(std::size_t li) {
       }
       flush(li, local);
     }
-    if (n < static_cast<int>(kBatch)) break;
   }
   schedule();
+  return drained;
 }
 
-void TftpSocketServer::on_flow_readable(std::uint64_t id) {
+bool TftpSocketServer::on_flow_readable(std::uint64_t id) {
   auto it = flows_.find(id);
-  if (it == flows_.end() || !it->second.sock) return;
+  if (it == flows_.end() || !it->second.sock) return true;
   auto& bufs = *io_bufs_;
   const int fd = it->second.sock->native_handle();
   const auto li = it->second.listener;
@@ -276,6 +287,7 @@ void TftpSocketServer::on_flow_readable(std::uint64_t id) {
   for (int i = 0; i < n; ++i) engine_.on_flow_datagram(now, id, bufs.from(i), bufs.payload(i));
   flush(li, local);
   schedule();
+  return n < static_cast<int>(kBatch) || !flows_.count(id);
 }
 
 void TftpSocketServer::on_timer() {

@@ -62,8 +62,12 @@ class TftpSocketServer {
 
   void arm_listener(std::size_t i);
   void arm_flow(std::uint64_t id);
-  void on_listener_readable(std::size_t i);
-  void on_flow_readable(std::uint64_t id);
+  void drain_listener(std::size_t i);
+  void drain_flow(std::uint64_t id);
+  // Both return false when they stopped at their batch bound with data still queued: epoll is
+  // edge-triggered under Asio, so the caller must come back by itself rather than wait for an edge.
+  bool on_listener_readable(std::size_t i);
+  bool on_flow_readable(std::uint64_t id);
   void on_timer();
   bool open_flow_socket(std::uint64_t id, Flow& flow);
   // Sends everything the engine queued. Flow-0 packets leave `listener` from `local`.
