@@ -151,16 +151,19 @@ void Server::on_flow_datagram(TimePoint now, std::uint64_t flow, const Endpoint&
 
 void Server::after(TimePoint now, Session& s) {
   (void)now;
-  if (!s.finished()) return;
-  auto rec = s.record();
-  switch (rec.outcome) {
-    case Outcome::completed: ++stats_.completed; break;
-    case Outcome::probe: ++stats_.probes; break;
-    case Outcome::timed_out: ++stats_.timed_out; break;
-    default: ++stats_.failed; break;
+  if (s.outcome_known() && !s.recorded) {
+    s.recorded = true;
+    auto rec = s.record();
+    switch (rec.outcome) {
+      case Outcome::completed: ++stats_.completed; break;
+      case Outcome::probe: ++stats_.probes; break;
+      case Outcome::timed_out: ++stats_.timed_out; break;
+      default: ++stats_.failed; break;
+    }
+    (rec.op == Opcode::rrq ? stats_.bytes_sent : stats_.bytes_received) += rec.bytes;
+    records_.push_back(std::move(rec));
   }
-  (rec.op == Opcode::rrq ? stats_.bytes_sent : stats_.bytes_received) += rec.bytes;
-  records_.push_back(std::move(rec));
+  if (!s.finished()) return;
   const auto flow = s.flow();
   const auto peer = s.peer();
   by_peer_.erase(peer);

@@ -65,6 +65,9 @@ class Session {
   std::uint64_t flow() const { return s_.flow; }
   const Endpoint& peer() const { return s_.peer; }
   bool finished() const { return state_ == State::done; }
+  // The outcome is known: finished, or an upload committed and only lingering to re-ACK.
+  bool outcome_known() const { return state_ == State::done || state_ == State::dallying; }
+  bool recorded = false;  // the server has logged and counted it
   std::optional<TimePoint> deadline() const;
   TransferRecord record() const;
 
