@@ -1,6 +1,7 @@
 #include "net/tftp_socket_server.hpp"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <boost/asio/post.hpp>
 #include <sys/socket.h>
 
@@ -72,41 +73,83 @@ class TftpSocketServer::Batches {
   }
 
   // Sends entries [first, last) of `tx` on `fd`; with `src`, each leaves from that address.
+  // A run of same-size datagrams to one peer (a window) is contiguous in the arena and goes out as
+  // one UDP GSO message: the kernel cuts it into datagrams, one pass through the stack per run.
   void send(int fd, TxBatch& tx, std::size_t first, std::size_t last, const Endpoint* src, DatapathStats& st) {
     const auto entries = tx.entries();
-    while (first < last) {
-      const std::size_t n = std::min(kSendChunk, last - first);
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto& e = entries[first + i];
-        tx_to_[i] = to_sockaddr(e.to);
-        auto p = tx.payload_mut(e);
-        tx_iov_[i] = iovec{p.data(), p.size()};
-        auto& h = tx_msgs_[i].msg_hdr;
-        h = msghdr{};
-        h.msg_name = tx_to_[i].get();
-        h.msg_namelen = tx_to_[i].len;
-        h.msg_iov = &tx_iov_[i];
-        h.msg_iovlen = 1;
-        if (src && !src->ip.is_unspecified() && src->ip.v6 == e.to.ip.v6) set_source(h, tx_cmsg_[i], *src);
-      }
-      std::size_t sent = 0;
-      while (sent < n) {
-        const int r = ::sendmmsg(fd, tx_msgs_.data() + sent, static_cast<unsigned>(n - sent), MSG_DONTWAIT);
-        if (r > 0) {
-          sent += static_cast<std::size_t>(r);
-          continue;
+    std::size_t n = 0;
+    for (std::size_t i = first; i < last;) {
+      const auto& e = entries[i];
+      std::size_t k = i + 1;
+      std::size_t total = e.size;
+      if (gso_ && !src) {
+        while (k < last && k - i < kMaxGsoSegments && entries[k].to == e.to && entries[k - 1].size == e.size &&
+               entries[k].size <= e.size && entries[k].offset == entries[k - 1].offset + entries[k - 1].size &&
+               total + entries[k].size <= kMaxGsoBytes) {
+          total += entries[k].size;
+          ++k;
         }
-        if (r < 0 && errno == EINTR) continue;
-        // Buffer full or the peer is unreachable: skip this datagram; timers resend what matters.
-        ++st.tx_dropped;
-        ++sent;
       }
-      st.tx_packets += n;
-      first += n;
+      tx_to_[n] = to_sockaddr(e.to);
+      tx_iov_[n] = iovec{tx.payload_mut(e).data(), total};
+      auto& h = tx_msgs_[n].msg_hdr;
+      h = msghdr{};
+      h.msg_name = tx_to_[n].get();
+      h.msg_namelen = tx_to_[n].len;
+      h.msg_iov = &tx_iov_[n];
+      h.msg_iovlen = 1;
+      if (k - i > 1) set_segment_size(h, tx_cmsg_[n], static_cast<std::uint16_t>(e.size));
+      else if (src && !src->ip.is_unspecified() && src->ip.v6 == e.to.ip.v6) set_source(h, tx_cmsg_[n], *src);
+      msg_first_[n] = i;
+      msg_count_[n] = k - i;
+      ++n;
+      i = k;
+      if (n == kSendChunk || i == last) {
+        flush(fd, tx, n, src, st);
+        n = 0;
+      }
     }
   }
 
  private:
+  static constexpr std::size_t kMaxGsoSegments = 64;    // UDP_MAX_SEGMENTS on older kernels
+  static constexpr std::size_t kMaxGsoBytes = 65000;    // one IP packet's worth of UDP payload
+
+  void flush(int fd, TxBatch& tx, std::size_t n, const Endpoint* src, DatapathStats& st) {
+    std::size_t sent = 0;
+    while (sent < n) {
+      const int r = ::sendmmsg(fd, tx_msgs_.data() + sent, static_cast<unsigned>(n - sent), MSG_DONTWAIT);
+      if (r > 0) {
+        for (std::size_t m = sent; m < sent + static_cast<std::size_t>(r); ++m) st.tx_packets += msg_count_[m];
+        sent += static_cast<std::size_t>(r);
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && msg_count_[sent] > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
+        // This path cannot segment: stop using GSO and send this run datagram by datagram.
+        gso_ = false;
+        const auto first = msg_first_[sent], count = msg_count_[sent];
+        ++sent;
+        send(fd, tx, first, first + count, src, st);
+        continue;
+      }
+      // Buffer full or the peer is unreachable: skip this message; timers resend what matters.
+      st.tx_dropped += msg_count_[sent];
+      ++sent;
+    }
+  }
+
+  static void set_segment_size(msghdr& h, std::array<std::uint8_t, kCmsgSpace>& buf, std::uint16_t size) {
+    std::memset(buf.data(), 0, buf.size());
+    h.msg_control = buf.data();
+    h.msg_controllen = CMSG_SPACE(sizeof(std::uint16_t));
+    auto* c = reinterpret_cast<cmsghdr*>(buf.data());
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    std::memcpy(CMSG_DATA(c), &size, sizeof size);
+  }
+
   static void set_source(msghdr& h, std::array<std::uint8_t, kCmsgSpace>& buf, const Endpoint& src) {
     std::memset(buf.data(), 0, buf.size());
     h.msg_control = buf.data();
@@ -139,6 +182,9 @@ class TftpSocketServer::Batches {
   std::array<iovec, kSendChunk> tx_iov_{};
   std::array<SockAddr, kSendChunk> tx_to_{};
   std::array<std::array<std::uint8_t, kCmsgSpace>, kSendChunk> tx_cmsg_{};
+  std::array<std::size_t, kSendChunk> msg_first_{};
+  std::array<std::size_t, kSendChunk> msg_count_{};
+  bool gso_ = true;
 };
 
 TftpSocketServer::TftpSocketServer(asio::io_context& io, const config::TftpSection& cfg, tftp::FileSystem& files,
