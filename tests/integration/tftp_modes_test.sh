@@ -88,6 +88,25 @@ check "after a full-disk failure the server still takes uploads" \
   bash -c "nsenter -t $FD_PID -m cmp -s '$WORK/small.up' '$ROOT/small/ok.up'"
 stop_server "$FD_PID"
 
+# --- a link without checksum offload refuses UDP GSO (EIO): windows go out datagram by datagram --------
+CNS=bgt-modes-c-$$
+ip netns add "$CNS" && NETNS+=("$CNS")
+ip link add bgtm-s$$ type veth peer name bgtm-c$$
+ip link set bgtm-s$$ netns "$NS" && ip link set bgtm-c$$ netns "$CNS"
+ip -n "$NS" addr add 10.251.0.1/24 dev bgtm-s$$ && ip -n "$NS" link set bgtm-s$$ up
+ip -n "$CNS" addr add 10.251.0.2/24 dev bgtm-c$$ && ip -n "$CNS" link set bgtm-c$$ up
+$IN ethtool -K bgtm-s$$ tx off >/dev/null 2>&1
+cat >"$WORK/nogso.yaml" <<YAML
+tftp:
+  listen: ["10.251.0.1:0"]
+  root: $ROOT
+YAML
+start_server NG "$WORK/nogso.yaml" $IN
+ip netns exec "$CNS" atftp --option "blksize 1400" --option "windowsize 32" -g -r img.bin -l "$WORK/out/nogso" 10.251.0.1 "${NG_ADDR##*:}" >/dev/null 2>&1
+check "without checksum offload (no GSO) a windowed download is intact" same_file "$ROOT/img.bin" "$WORK/out/nogso"
+check "(the server's link really had checksum offload off)" bash -c "$IN ethtool -k bgtm-s$$ | grep -q 'tx-checksumming: off'"
+stop_server "$NG_PID"
+
 # --- SIGHUP reload: uploads switched on live; a broken file keeps the running config -----------------
 cat >"$WORK/hup.yaml" <<YAML
 tftp:
