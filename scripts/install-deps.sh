@@ -9,7 +9,7 @@ build=(build-essential cmake pkg-config clang llvm lld libclang-rt-14-dev
        libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev
        libgtest-dev libgmock-dev)
 # Real peers and kernel tools for the integration suite. dnsmasq-base has no service to start.
-test=(iproute2 ethtool tcpdump curl tftp-hpa atftp busybox isc-dhcp-client isc-dhcp-relay
+test=(python3 iproute2 ethtool tcpdump curl tftp-hpa atftp busybox isc-dhcp-client isc-dhcp-relay
       kea-admin kea-dhcp4-server dnsmasq-base qemu-system-x86 ipxe-qemu procps psmisc)
 bench=(iperf3 atftpd bc python3)
 

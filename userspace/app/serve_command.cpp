@@ -18,16 +18,51 @@ using bootgate::app::kExitUsage;
 
 namespace {
 
-void log_transfer(const bg::tftp::TransferRecord& r) {
-  const auto ms = std::chrono::duration<double, std::milli>(r.duration).count();
-  const auto level = r.outcome == bg::tftp::Outcome::completed || r.outcome == bg::tftp::Outcome::probe
-                         ? spdlog::level::info
-                         : spdlog::level::warn;
-  spdlog::log(level, "tftp {} {} \"{}\" mode={} options=[{}] bytes={} duration={:.1f}ms outcome={}{}{}",
-              r.op == bg::tftp::Opcode::rrq ? "RRQ" : "WRQ", r.peer.to_string(), r.filename,
-              bg::tftp::to_string(r.mode), r.options, r.bytes, ms, bg::tftp::to_string(r.outcome),
-              r.detail.empty() ? "" : " ", r.detail);
-}
+// One line per transfer. A flood of bad requests must not become a flood of log lines: refusals
+// are logged up to kRefusalsPerSecond, and the rest counted and summarised.
+class TransferLog {
+ public:
+  static constexpr int kRefusalsPerSecond = 20;
+
+  void operator()(const bg::tftp::TransferRecord& r) {
+    if (r.outcome == bg::tftp::Outcome::refused) {
+      const auto now = bg::Clock::now();
+      if (now - window_ >= std::chrono::seconds(1)) {
+        flush();
+        window_ = now;
+        logged_ = 0;
+      }
+      if (logged_ >= kRefusalsPerSecond) {
+        ++suppressed_;
+        return;
+      }
+      ++logged_;
+    }
+    write(r);
+  }
+
+  void flush() {
+    if (suppressed_ == 0) return;
+    spdlog::warn("tftp: {} more refused requests not logged (over {} per second)", suppressed_, kRefusalsPerSecond);
+    suppressed_ = 0;
+  }
+
+ private:
+  static void write(const bg::tftp::TransferRecord& r) {
+    const auto ms = std::chrono::duration<double, std::milli>(r.duration).count();
+    const auto level = r.outcome == bg::tftp::Outcome::completed || r.outcome == bg::tftp::Outcome::probe
+                           ? spdlog::level::info
+                           : spdlog::level::warn;
+    spdlog::log(level, "tftp {} {} \"{}\" mode={} options=[{}] bytes={} duration={:.1f}ms outcome={}{}{}",
+                r.op == bg::tftp::Opcode::rrq ? "RRQ" : "WRQ", r.peer.to_string(), r.filename,
+                bg::tftp::to_string(r.mode), r.options, r.bytes, ms, bg::tftp::to_string(r.outcome),
+                r.detail.empty() ? "" : " ", r.detail);
+  }
+
+  bg::TimePoint window_{};
+  int logged_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
 
 // Explains a failed bind in the terms of the config file.
 std::string bind_advice(const std::system_error& e, const std::string& config_path) {
@@ -64,10 +99,12 @@ int serve(const std::string& config_path) {
   }
   std::unique_ptr<bg::store::FileRoot> root;
   std::unique_ptr<bg::net::TftpSocketServer> tftp;
+  auto transfer_log = std::make_shared<TransferLog>();
   if (cfg.tftp.enabled) {
     try {
       root = std::make_unique<bg::store::FileRoot>(cfg.tftp.root);
-      tftp = std::make_unique<bg::net::TftpSocketServer>(io, cfg.tftp, *root, log_transfer);
+      tftp = std::make_unique<bg::net::TftpSocketServer>(io, cfg.tftp, *root,
+                                                         [transfer_log](const auto& r) { (*transfer_log)(r); });
     } catch (const std::system_error& e) {
       std::cerr << "bootgate: " << bind_advice(e, config_path) << "\n";
       return kExitFailed;
@@ -135,6 +172,7 @@ int serve(const std::string& config_path) {
   arm_hup();
 
   io.run();
+  transfer_log->flush();
   if (tftp) {
     const auto& s = tftp->stats();
     spdlog::info("tftp: {} requests, {} completed, {} refused, {} failed, {} timed out", s.requests, s.completed,

@@ -324,6 +324,28 @@ DhcpBoot parse_boot(const NodeReader& n) {
   return b;
 }
 
+DhcpHooks parse_hooks(const NodeReader& n) {
+  MapReader m(n);
+  DhcpHooks h;
+  auto program = m.require("program");
+  h.program = program.as_string();
+  if (h.program.empty()) program.fail("program is empty");
+  if (auto v = m.child("events")) {
+    static const std::set<std::string> known{"granted", "renewed", "released", "declined", "expired"};
+    h.events.clear();
+    for (const auto& item : v->items()) {
+      auto e = item.as_string();
+      if (!known.contains(e)) item.fail("unknown event '" + e + "' (use granted, renewed, released, declined, expired)");
+      h.events.push_back(std::move(e));
+    }
+  }
+  h.max_running = static_cast<std::uint64_t>(m.get_int("max_running", 4, 1, 256));
+  h.max_queued = static_cast<std::uint64_t>(m.get_int("max_queued", 1000, 0, 1'000'000));
+  h.timeout_ms = m.get_duration_ms("timeout", h.timeout_ms, 100, kDay);
+  m.finish();
+  return h;
+}
+
 }  // namespace
 
 DhcpSection parse_dhcp(const NodeReader& node) {
@@ -345,11 +367,37 @@ DhcpSection parse_dhcp(const NodeReader& node) {
     else s.bootp_lease_time_ms = v->as_duration_ms(60'000, kYear);
   }
   s.max_message_size = static_cast<std::uint64_t>(m.get_int("max_message_size", 1472, 548, 65507));
+  s.commit_delay_ms = m.get_duration_ms("commit_delay", s.commit_delay_ms, 0, 1'000);
   if (s.lease_time_ms > s.max_lease_time_ms) {
     auto where = m.child("lease_time");
     (where ? *where : node).fail("lease_time is longer than max_lease_time");
   }
   if (auto v = m.child("options")) s.options = parse_options(*v);
+  if (auto v = m.child("interfaces")) {
+    for (const auto& item : v->items()) {
+      auto name = item.as_string();
+      if (name.empty() || name.size() >= 16) item.fail("'" + name + "' is not an interface name");
+      if (std::find(s.interfaces.begin(), s.interfaces.end(), name) != s.interfaces.end())
+        item.fail("interface '" + name + "' is listed twice");
+      s.interfaces.push_back(std::move(name));
+    }
+  }
+  if (auto v = m.child("plugins")) {
+    for (const auto& item : v->items()) {
+      DhcpPlugin p;
+      if (item.is_scalar()) {
+        p.path = item.as_string();
+      } else {
+        MapReader pm(item);
+        p.path = pm.require("path").as_string();
+        p.config = pm.get_string("config", "");
+        pm.finish();
+      }
+      if (p.path.empty()) item.fail("plugin path is empty");
+      s.plugins.push_back(std::move(p));
+    }
+  }
+  if (auto v = m.child("hooks")) s.hooks = parse_hooks(*v);
 
   Seen seen;
   if (auto v = m.child("subnets")) {
@@ -384,6 +432,10 @@ DhcpSection parse_dhcp(const NodeReader& node) {
     }
   }
   if (s.enabled && !s.proxy && s.subnets.empty()) node.fail("dhcp is enabled but no subnets are configured");
+  if (s.interfaces.empty())
+    for (const auto& sub : s.subnets)
+      if (!sub.interface.empty() && std::find(s.interfaces.begin(), s.interfaces.end(), sub.interface) == s.interfaces.end())
+        s.interfaces.push_back(sub.interface);
   s.ports = s.proxy ? std::vector<std::uint16_t>{67, 4011} : std::vector<std::uint16_t>{67};
   m.finish();
   return s;

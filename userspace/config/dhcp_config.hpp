@@ -82,6 +82,21 @@ struct DhcpBoot {
   std::vector<DhcpBootRule> rules;
 };
 
+// A boot-policy plugin (.so with the C ABI in plugins/bootgate_plugin.h), asked before the YAML rules.
+struct DhcpPlugin {
+  std::string path;    // relative paths are against the config file's folder
+  std::string config;  // handed to the plugin's init (e.g. its inventory file)
+};
+
+// A program run on lease events, like dnsmasq's dhcp-script (details in BOOTGATE_* variables).
+struct DhcpHooks {
+  std::string program;  // empty: no hooks
+  std::vector<std::string> events = {"granted", "renewed", "released", "declined", "expired"};
+  std::uint64_t max_running = 4;  // more wait in a queue of max_queued; past that they are dropped
+  std::uint64_t max_queued = 1000;
+  std::uint64_t timeout_ms = 30'000;  // killed after this
+};
+
 struct DhcpSection {
   bool enabled = false;
   bool proxy = false;  // mode: proxy
@@ -96,7 +111,11 @@ struct DhcpSection {
   std::uint64_t decline_hold_ms = 600'000;
   std::optional<std::uint64_t> bootp_lease_time_ms;  // nullopt: infinite
   std::uint64_t max_message_size = 1472;
+  std::uint64_t commit_delay_ms = 5;  // group commit: ACKs wait at most this long for one shared fsync
   std::vector<std::uint16_t> ports = {67};  // proxy mode also listens on 4011
+  std::vector<std::string> interfaces;      // empty: those named by subnets
+  std::vector<DhcpPlugin> plugins;
+  DhcpHooks hooks;
   DhcpOptions options;
   std::vector<DhcpSubnet> subnets;
   DhcpBoot boot;

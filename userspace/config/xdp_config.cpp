@@ -97,6 +97,7 @@ XdpInterface parse_interface(const NodeReader& n) {
 
 void parse_port_range(const NodeReader& n, XdpSection& s) {
   const auto text = n.as_string();
+  s.transfer_ports_explicit = true;
   if (text == "none") {
     s.transfer_port_lo = s.transfer_port_hi = 0;
     return;
@@ -230,7 +231,11 @@ XdpSection parse_xdp(const NodeReader& node) {
   }
   if (auto tables = m.child("tables")) parse_tables(*tables, s.tables);
   s.pin_dir = m.get_string("pin_dir", s.pin_dir);
-  if (s.pin_dir.rfind("/sys/fs/bpf/", 0) != 0) m.self().fail("pin_dir must be under /sys/fs/bpf/");
+  // Under /sys/fs/bpf the loader mounts bpffs if needed; elsewhere it must be a bpffs mount already
+  // (tests use a private one that every `ip netns exec` sees). libbpf turns '.' into '_' in pin paths.
+  if (s.pin_dir.size() < 2 || s.pin_dir[0] != '/' || s.pin_dir.back() == '/')
+    m.self().fail("pin_dir must be an absolute directory path such as /sys/fs/bpf/bootgate");
+  if (s.pin_dir.find('.') != std::string::npos) m.self().fail("pin_dir must not contain '.' (libbpf rewrites it)");
   s.disable_vlan_offload = m.get_bool("disable_vlan_offload", s.disable_vlan_offload);
 
   std::size_t vlan_count = 0, prefix_count = 0;

@@ -13,8 +13,8 @@
 //             prefixes: [10.0.0.0/24]
 //             dhcp_anonymous: true   # DHCP from 0.0.0.0 admitted on this VLAN
 //     dhcp_mac_allow: [52:54:00, 02:00:00:00:00:01]   # OUIs or MACs; empty = any MAC
-//     rate: {requests_per_second: 10, burst: 20, transfer_packets_per_second: 20000,
-//            transfer_burst: 4000, global_requests_per_second: 2000, global_burst: 4000}
+//     rate: {requests_per_second: 10, burst: 20, transfer_packets_per_second: 200000,
+//            transfer_burst: 20000, global_requests_per_second: 2000, global_burst: 4000}
 //     limits: {max_tftp_request: 512, max_dhcp_request: 1500}
 //     tables: {sources: 65536, prefixes: 16384, vlans: 1024, macs: 4096}
 #include <array>
@@ -63,8 +63,9 @@ struct MacPrefix {
 struct XdpRate {
   std::uint32_t requests_per_second = 10;  // per source; 0 = unlimited
   std::uint32_t burst = 20;
-  std::uint32_t transfer_packets_per_second = 20000;  // per source, in-transfer DATA/ACK; 0 = unlimited
-  std::uint32_t transfer_burst = 4000;
+  // Generous on purpose: a lock-step download at 100 MB/s is ~70k ACKs/s from one client.
+  std::uint32_t transfer_packets_per_second = 200000;  // per source, in-transfer DATA/ACK; 0 = unlimited
+  std::uint32_t transfer_burst = 20000;
   std::uint32_t global_requests_per_second = 2000;  // all sources; 0 = no cap
   std::uint32_t global_burst = 4000;
 };
@@ -74,6 +75,7 @@ struct XdpTables {
   std::uint32_t prefixes = 16384;
   std::uint32_t vlans = 1024;
   std::uint32_t macs = 4096;
+  bool operator==(const XdpTables&) const = default;
 };
 
 struct XdpSection {
@@ -83,13 +85,15 @@ struct XdpSection {
   std::vector<std::uint32_t> local_addresses;  // host order; used when !any_local; at most 16
   std::uint16_t transfer_port_lo = 0;          // 0 = no transfer port range
   std::uint16_t transfer_port_hi = 0;
+  bool transfer_ports_explicit = false;        // tftp_transfer_ports given (a range or "none");
+                                               // otherwise the app derives it from tftp.port_range
   std::vector<XdpInterface> interfaces;
   std::vector<MacPrefix> dhcp_mac_allow;  // empty = any MAC
   XdpRate rate;
   std::uint32_t max_tftp_request = 512;
   std::uint32_t max_dhcp_request = 1500;
   XdpTables tables;
-  std::string pin_dir = "/sys/fs/bpf/bootgate";
+  std::string pin_dir = "/sys/fs/bpf/bootgate";  // absolute, on a bpffs, no '.' (libbpf rewrites it)
   bool disable_vlan_offload = true;  // turn rx-vlan-hw-parse off so XDP sees the tags
 };
 

@@ -83,7 +83,7 @@ class LocalFile final : public tftp::ReadableFile {
 };
 
 // Runs a client session to its end over one socket.
-ClientResult drive(const Endpoint& server, tftp::ClientSession& session, TxBatch& tx, int fd, const ProgressFn& progress,
+ClientResult drive(tftp::ClientSession& session, TxBatch& tx, int fd, const ProgressFn& progress,
                    TimePoint started) {
   std::vector<std::uint8_t> buf(65536);
   auto last_progress = started;
@@ -125,7 +125,6 @@ ClientResult drive(const Endpoint& server, tftp::ClientSession& session, TxBatch
   res.elapsed = Clock::now() - started;
   res.negotiated = session.negotiated();
   if (progress) progress({res.bytes, session.total_size()});
-  (void)server;
   return res;
 }
 
@@ -153,7 +152,7 @@ ClientResult get_file(const Endpoint& server, const std::string& remote, const s
   TxBatch tx;
   const auto now = Clock::now();
   tftp::ClientSession session(now, server, remote, sink, options, tx);
-  return drive(server, session, tx, fd.get(), progress, now);
+  return drive(session, tx, fd.get(), progress, now);
 }
 
 ClientResult put_file(const Endpoint& server, const std::string& local_path, const std::string& remote,
@@ -171,7 +170,7 @@ ClientResult put_file(const Endpoint& server, const std::string& local_path, con
   TxBatch tx;
   const auto now = Clock::now();
   tftp::ClientSession session(now, server, remote, file, options, tx);
-  return drive(server, session, tx, fd.get(), progress, now);
+  return drive(session, tx, fd.get(), progress, now);
 }
 
 }  // namespace bootgate

@@ -255,7 +255,7 @@ void TftpSocketServer::drain_flow(std::uint64_t id) {
   else asio::post(io_, [this, id] { drain_flow(id); });
 }
 
-bool TftpSocketServer::open_flow_socket(std::uint64_t id, Flow& flow) {
+bool TftpSocketServer::open_flow_socket(Flow& flow) {
   Endpoint bind_to = flow.local;
   // A request sent to a broadcast or multicast address is answered from the wildcard address.
   if (!bind_to.ip.v6 && (bind_to.ip.bytes[0] >= 224)) bind_to.ip = IpAddress{};
@@ -278,7 +278,6 @@ bool TftpSocketServer::open_flow_socket(std::uint64_t id, Flow& flow) {
   if (fd < 0) return false;
   flow.sock.emplace(io_);
   flow.sock->assign(bind_to.ip.v6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), fd);
-  (void)id;
   return true;
 }
 
@@ -303,9 +302,9 @@ bool TftpSocketServer::on_listener_readable(std::size_t li) {
         Flow flow;
         flow.listener = li;
         flow.local = local;
-        if (!engine_.options().single_port && !open_flow_socket(*flow_id, flow)) {
+        if (!engine_.options().single_port && !open_flow_socket(flow)) {
           ++dstats_.no_port;
-          engine_.abort(now, *flow_id, "no free transfer port (port_range " + std::to_string(cfg_.port_min) + "-" +
+          engine_.abort(*flow_id, "no free transfer port (port_range " + std::to_string(cfg_.port_min) + "-" +
                                            std::to_string(cfg_.port_max) + " exhausted)");
         } else {
           const bool has_socket = flow.sock.has_value();

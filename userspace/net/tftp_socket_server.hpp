@@ -69,7 +69,7 @@ class TftpSocketServer {
   bool on_listener_readable(std::size_t i);
   bool on_flow_readable(std::uint64_t id);
   void on_timer();
-  bool open_flow_socket(std::uint64_t id, Flow& flow);
+  bool open_flow_socket(Flow& flow);
   // Sends everything the engine queued. Flow-0 packets leave `listener` from `local`.
   void flush(std::size_t listener, const Endpoint& local);
   void schedule();

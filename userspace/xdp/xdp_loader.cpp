@@ -169,8 +169,12 @@ XdpLoader::~XdpLoader() {
 int XdpLoader::program_fd() const { return bpf_program__fd(skel_->progs.bootgate_xdp); }
 
 void XdpLoader::pin_maps() {
-  ensure_bpffs();
-  mkdir_p(section_.pin_dir);
+  const auto& dir = section_.pin_dir;
+  if (dir.rfind(std::string(kBpffs) + "/", 0) == 0) ensure_bpffs();
+  mkdir_p(dir);
+  struct statfs st{};
+  if (statfs(dir.c_str(), &st) != 0 || st.f_type != BPF_FS_MAGIC)
+    throw XdpError(XdpFailure::system, "xdp: pin_dir " + dir + " is not on a bpffs (mount -t bpf bpf DIR first)");
   bpf_map* map = nullptr;
   bpf_object__for_each_map(map, skel_->obj) {
     const auto path = section_.pin_dir + "/" + bpf_map__name(map);

@@ -168,6 +168,45 @@ std::string subnet_yaml(const std::string& body) {
   return "dhcp:\n  enabled: true\n  subnets:\n    - network: 10.0.0.0/24\n" + body;
 }
 
+TEST(DhcpConfig, InterfacesPluginsAndHooks) {
+  const auto s = parse(
+      "dhcp:\n"
+      "  interfaces: [eth1, eth2]\n"
+      "  plugins:\n"
+      "    - plugins/inventory.so\n"
+      "    - {path: /opt/x.so, config: 'a=b'}\n"
+      "  hooks:\n"
+      "    program: /usr/local/bin/on-lease\n"
+      "    events: [granted, expired]\n"
+      "    max_running: 2\n"
+      "    timeout: 5s\n");
+  EXPECT_EQ(s.interfaces, (std::vector<std::string>{"eth1", "eth2"}));
+  ASSERT_EQ(s.plugins.size(), 2u);
+  EXPECT_EQ(s.plugins[0].path, "plugins/inventory.so");
+  EXPECT_EQ(s.plugins[0].config, "");
+  EXPECT_EQ(s.plugins[1].config, "a=b");
+  EXPECT_EQ(s.hooks.program, "/usr/local/bin/on-lease");
+  EXPECT_EQ(s.hooks.events, (std::vector<std::string>{"granted", "expired"}));
+  EXPECT_EQ(s.hooks.max_running, 2u);
+  EXPECT_EQ(s.hooks.max_queued, 1000u);
+  EXPECT_EQ(s.hooks.timeout_ms, 5000u);
+  EXPECT_EQ(s.commit_delay_ms, 5u);  // default
+  EXPECT_EQ(parse("dhcp:\n  commit_delay: 0ms\n").commit_delay_ms, 0u);
+  EXPECT_EQ(error_of("dhcp:\n  commit_delay: 2s\n").find("site.yaml:2: dhcp.commit_delay"), 0u);
+}
+
+TEST(DhcpConfig, InterfacesDefaultToThoseOfTheSubnets) {
+  const auto s = parse(
+      "dhcp:\n  subnets:\n"
+      "    - {network: 10.0.0.0/24, interface: eth1}\n"
+      "    - {network: 10.1.0.0/24, vlan: 10}\n"
+      "    - {network: 10.2.0.0/24, interface: eth2}\n"
+      "    - {network: 10.3.0.0/24, interface: eth1}\n");
+  EXPECT_EQ(s.interfaces, (std::vector<std::string>{"eth1", "eth2"}));
+  const auto explicit_list = parse("dhcp:\n  interfaces: [eth9]\n  subnets:\n    - {network: 10.0.0.0/24, interface: eth1}\n");
+  EXPECT_EQ(explicit_list.interfaces, (std::vector<std::string>{"eth9"}));
+}
+
 TEST(DhcpConfig, MistakesNameTheKeyAndLine) {
   const BadCase cases[] = {
       {"bad address", "dhcp:\n  server_id: 10.0.0.300\n", "site.yaml:2: dhcp.server_id: '10.0.0.300' is not an IPv4 address"},
@@ -208,6 +247,14 @@ TEST(DhcpConfig, MistakesNameTheKeyAndLine) {
       {"bad mtu", "dhcp:\n  options:\n    mtu: 20\n", "site.yaml:3: dhcp.options.mtu: 20 is out of range 68..65535"},
       {"bad mode", "dhcp:\n  mode: relay\n", "dhcp.mode: 'relay' is not one of: server, proxy"},
       {"no subnets", "dhcp:\n  enabled: true\n", "dhcp is enabled but no subnets are configured"},
+      {"unknown hook event", "dhcp:\n  hooks:\n    program: /bin/true\n    events: [granted, exploded]\n",
+       "site.yaml:4: dhcp.hooks.events[1]: unknown event 'exploded' (use granted, renewed, released, declined, expired)"},
+      {"hooks without program", "dhcp:\n  hooks:\n    events: [granted]\n", "dhcp.hooks: missing required key 'program'"},
+      {"hook timeout too short", "dhcp:\n  hooks: {program: /bin/true, timeout: 1ms}\n", "dhcp.hooks.timeout"},
+      {"interface listed twice", "dhcp:\n  interfaces: [eth1, eth2, eth1]\n",
+       "site.yaml:2: dhcp.interfaces[2]: interface 'eth1' is listed twice"},
+      {"plugin without path", "dhcp:\n  plugins:\n    - config: hosts.csv\n", "dhcp.plugins[0]: missing required key 'path'"},
+      {"plugin unknown key", "dhcp:\n  plugins:\n    - {path: a.so, conf: x}\n", "site.yaml:3: dhcp.plugins[0].conf: unknown key"},
       {"duplicate reserved address",
        subnet_yaml("      reservations:\n        - {mac: 52:54:00:00:00:01, address: 10.0.0.5}\n        - {mac: 52:54:00:00:00:02, address: 10.0.0.5}\n"),
        "site.yaml:7: dhcp.subnets[0].reservations[1].address: 10.0.0.5 is already reserved at line 6"},

@@ -473,3 +473,63 @@ TEST(DhcpServer, MalformedAndStrayPacketsAreCountedNotAnswered) {
 
 }  // namespace
 }  // namespace bootgate::dhcp
+
+namespace bootgate::dhcp {
+namespace {
+
+using namespace testing;
+
+TEST(DhcpServer, OutcomeNamesSubnetAndBootFileForLogsAndHooks) {
+  BootConfig boot;
+  boot.fallback = BootTarget{"pxelinux.0", 0, ""};
+  Harness h(basic_config(), boot);
+  auto o = h.send(ClientPacket(MessageType::discover, mac(1)));
+  ASSERT_EQ(o.action, Action::offered);
+  EXPECT_EQ(o.subnet, "lan");
+  ASSERT_TRUE(o.reply);
+  EXPECT_EQ(o.reply->boot_file, "pxelinux.0");
+  EXPECT_EQ(o.reply->boot_rule, "default");
+  h.vlan = 77;  // no subnet for this VLAN
+  auto none = h.send(ClientPacket(MessageType::discover, mac(2)));
+  EXPECT_EQ(none.action, Action::ignored);
+  EXPECT_EQ(none.subnet, "");
+}
+
+// A boot policy (as a plugin would be) that names a hostname: it goes out as option 12 when the
+// client has no reservation hostname.
+struct HostnamePolicy final : BootPolicy {
+  std::optional<BootDecision> decide(const BootRequest&) const override {
+    return BootDecision{BootTarget{"node.efi", 0, ""}, "plugin test", "node7"};
+  }
+};
+
+TEST(DhcpServer, BootPolicyHostnameBecomesOption12) {
+  MemoryLeaseStore store;
+  HostnamePolicy policy;
+  Server server(basic_config(), store, policy);
+  const auto bytes = ClientPacket(MessageType::discover, mac(3)).bytes();
+  Received in;
+  in.payload = bytes;
+  in.source = Endpoint{IpAddress::v4(0u), kClientPort};
+  in.local = IpAddress::v4(ip("10.0.0.1"));
+  in.now = TimePoint{std::chrono::hours(1)};
+  auto o = server.handle(in);
+  ASSERT_TRUE(o.reply);
+  const auto p = reply_of(o);
+  EXPECT_EQ(p.file, "node.efi");
+  EXPECT_EQ(p.options.get_string(option::hostname), "node7");
+}
+
+TEST(DhcpServer, ChainAsksPoliciesInOrder) {
+  BootConfig rules;
+  rules.fallback = BootTarget{"default.efi", 0, ""};
+  auto chain = ChainBootPolicy({std::make_shared<HostnamePolicy>(), std::make_shared<RuleBootPolicy>(rules)});
+  BootRequest r;
+  EXPECT_EQ(chain.decide(r)->target.file, "node.efi");
+  auto rules_only = ChainBootPolicy({std::make_shared<RuleBootPolicy>(rules)});
+  EXPECT_EQ(rules_only.decide(r)->target.file, "default.efi");
+  EXPECT_FALSE(ChainBootPolicy({}).decide(r));
+}
+
+}  // namespace
+}  // namespace bootgate::dhcp

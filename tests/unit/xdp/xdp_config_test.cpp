@@ -47,6 +47,7 @@ TEST(XdpConfig, ParsesEveryKey) {
   EXPECT_EQ(s.local_addresses, (std::vector<std::uint32_t>{0x0A000001, 0x0A0A0001}));
   EXPECT_EQ(s.transfer_port_lo, 49152);
   EXPECT_EQ(s.transfer_port_hi, 49407);
+  EXPECT_TRUE(s.transfer_ports_explicit);
   ASSERT_EQ(s.interfaces.size(), 1u);
   const auto& v = s.interfaces[0].vlans;
   ASSERT_EQ(v.size(), 3u);
@@ -89,6 +90,7 @@ TEST(XdpConfig, MinimalSectionDefaultsToOptionalAnyLocal) {
   EXPECT_EQ(s.attach, XdpAttach::automatic);
   EXPECT_TRUE(s.any_local);
   EXPECT_EQ(s.transfer_port_lo, 0);
+  EXPECT_FALSE(s.transfer_ports_explicit);
   EXPECT_TRUE(s.dhcp_mac_allow.empty());
   EXPECT_EQ(s.rate.requests_per_second, XdpRate{}.requests_per_second);
   EXPECT_EQ(s.pin_dir, "/sys/fs/bpf/bootgate");
@@ -115,7 +117,10 @@ TEST(XdpConfig, ErrorsNameFileLineAndKeyPath) {
                      "10.0.0.8, 10.0.0.9, 10.0.0.10, 10.0.0.11, 10.0.0.12, 10.0.0.13, 10.0.0.14, 10.0.0.15, "
                      "10.0.0.16, 10.0.0.17]\n"),
             "site.yaml:2: local_addresses: at most 16 addresses (or 'any')");
-  EXPECT_EQ(error_of("mode: off\npin_dir: /tmp/x\n"), "site.yaml:1: (top level): pin_dir must be under /sys/fs/bpf/");
+  EXPECT_EQ(error_of("mode: off\npin_dir: bootgate\n"),
+            "site.yaml:1: (top level): pin_dir must be an absolute directory path such as /sys/fs/bpf/bootgate");
+  EXPECT_EQ(error_of("mode: off\npin_dir: /sys/fs/bpf/boot.gate\n"),
+            "site.yaml:1: (top level): pin_dir must not contain '.' (libbpf rewrites it)");
   EXPECT_EQ(error_of("interfaces: [{name: eth0, vlans: [{vlan: 7}, {vlan: 7}]}]\n"),
             "site.yaml:1: interfaces[0].vlans[1]: VLAN 7 is listed twice");
   EXPECT_EQ(error_of("interfaces: [{name: eth0, vlans: [{vlan: 7}]}, {name: eth0, vlans: [{vlan: 8}]}]\n"),

@@ -3,6 +3,7 @@
 // (RuleBootPolicy) are the built-in one, and .so plugins implement the same interface later.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ struct BootRequest {
 struct BootDecision {
   BootTarget target;
   std::string rule;  // what decided: "rule 'lab-arm'", "ipxe", "reservation", "arch uefi-x64", "default"
+  std::string hostname;  // option 12 for clients without a reservation hostname (plugins); empty: none
 };
 
 class BootPolicy {
@@ -79,6 +81,20 @@ class RuleBootPolicy final : public BootPolicy {
  private:
   BootDecision finish(BootTarget t, std::string rule) const;
   BootConfig config_;
+};
+
+// Asks each policy in order; the first decision wins (plugins first, then the YAML rules).
+class ChainBootPolicy final : public BootPolicy {
+ public:
+  explicit ChainBootPolicy(std::vector<std::shared_ptr<const BootPolicy>> chain) : chain_(std::move(chain)) {}
+  std::optional<BootDecision> decide(const BootRequest& request) const override {
+    for (const auto& p : chain_)
+      if (auto d = p->decide(request)) return d;
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<std::shared_ptr<const BootPolicy>> chain_;
 };
 
 bool rule_matches(const BootRule& rule, const BootRequest& request);

@@ -260,6 +260,13 @@ Outcome Server::handle(const Received& in) {
   const Packet& req = *parsed;
   if (req.op != Op::request) return Outcome{Action::ignored, "not a BOOTREQUEST"};
   Client c = make_client(req, in);
+  Outcome out = dispatch(c, req);
+  if (c.subnet) out.subnet = c.subnet->name;
+  return out;
+}
+
+Outcome Server::dispatch(Client& c, const Packet& req) {
+  const Received& in = c.in;
   if (in.local_port == kPxePort) return on_boot_server(c);
   if (!c.type) {
     if (req.options.has(option::message_type)) return Outcome{Action::ignored, "unknown DHCP message type"};
@@ -478,6 +485,7 @@ Outcome Server::on_boot_server(const Client& c) {
 Reply Server::build_reply(const Client& c, std::optional<MessageType> type, Ipv4 yiaddr, std::optional<Duration> lease,
                           bool with_boot, bool with_site_options) const {
   const Packet& req = c.req;
+  std::string boot_file, boot_rule;
   Packet r;
   r.op = Op::reply;
   r.htype = req.htype;
@@ -544,6 +552,9 @@ Reply Server::build_reply(const Client& c, std::optional<MessageType> type, Ipv4
     if (auto uuid = req.options.get(option::client_uuid); uuid && (c.pxe || c.http)) o.set(option::client_uuid, *uuid);
     if (auto boot = boot_for(c)) {
       const auto& t = boot->target;
+      boot_file = t.file;
+      boot_rule = boot->rule;
+      if (!boot->hostname.empty() && !o.has(option::hostname)) o.set(option::hostname, boot->hostname);
       r.siaddr = t.next_server ? t.next_server : sid;
       if (t.file.size() < kFileSize) r.file = t.file;
       if (t.server_name.size() < kSnameSize) r.sname = t.server_name;
@@ -568,6 +579,8 @@ Reply Server::build_reply(const Client& c, std::optional<MessageType> type, Ipv4
   }
   Reply out;
   out.type = type;
+  out.boot_file = std::move(boot_file);
+  out.boot_rule = std::move(boot_rule);
   encode(r, limits, out.payload);
   out.destination = destination_for(c, r);
   return out;

@@ -49,6 +49,8 @@ struct Reply {
   std::vector<std::uint8_t> payload;
   Destination destination;
   std::optional<MessageType> type;  // nullopt: a BOOTP reply
+  std::string boot_file;            // what the reply names (for logs and hooks); empty: none
+  std::string boot_rule;            // which rule chose it
 };
 
 // What happened, for logs, metrics and event hooks.
@@ -65,6 +67,7 @@ struct Outcome {
   std::optional<Reply> reply;
   std::optional<Lease> lease;   // the lease granted / renewed / released / declined
   bool store_changed = false;   // a flush() is due before sending `reply`
+  std::string subnet;           // the subnet the client was placed in ("" when none)
 };
 
 // `bootgate explain`: what would this client get?
@@ -115,6 +118,7 @@ class Server {
   };
 
   Client make_client(const Packet& req, const Received& in) const;
+  Outcome dispatch(Client& c, const Packet& req);
   SubnetChoice select_subnet(const Packet& req, const Received& in) const;
   const Reservation* find_reservation(const Subnet& s, const ClientId& id, const HwAddress& hw) const;
   AddressChoice choose_address(const Client& c, TimePoint now) const;

@@ -5,7 +5,7 @@
 namespace bootgate::tftp {
 
 ClientSession::ClientSession(TimePoint now, const Endpoint& server, const std::string& remote, Opcode op,
-                             const ClientOptions& options, TxBatch& tx)
+                             const ClientOptions& options)
     : options_(options), peer_(server), retries_left_(options.retries) {
   request_.op = op;
   request_.filename = remote;
@@ -17,12 +17,11 @@ ClientSession::ClientSession(TimePoint now, const Endpoint& server, const std::s
     options_.timeout = std::chrono::seconds(options.timeout_s);
   }
   deadline_ = now + options_.timeout;
-  (void)tx;
 }
 
 ClientSession::ClientSession(TimePoint now, const Endpoint& server, const std::string& remote, BlockSink& sink,
                              const ClientOptions& options, TxBatch& tx)
-    : ClientSession(now, server, remote, Opcode::rrq, options, tx) {
+    : ClientSession(now, server, remote, Opcode::rrq, options) {
   sink_ = &sink;
   if (options.tsize && options.mode == Mode::octet) request_.options.push_back({"tsize", "0"});
   send_request(tx);
@@ -30,7 +29,7 @@ ClientSession::ClientSession(TimePoint now, const Endpoint& server, const std::s
 
 ClientSession::ClientSession(TimePoint now, const Endpoint& server, const std::string& remote, ReadableFile& file,
                              const ClientOptions& options, TxBatch& tx)
-    : ClientSession(now, server, remote, Opcode::wrq, options, tx) {
+    : ClientSession(now, server, remote, Opcode::wrq, options) {
   file_ = &file;
   if (options.tsize && options.mode == Mode::octet) {
     request_.options.push_back({"tsize", std::to_string(file.size())});

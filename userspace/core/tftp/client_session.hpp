@@ -47,7 +47,7 @@ class ClientSession {
  private:
   enum class State { requesting, transferring, done };
   ClientSession(TimePoint now, const Endpoint& server, const std::string& remote, Opcode op,
-                const ClientOptions& options, TxBatch& tx);
+                const ClientOptions& options);
   Emitter emitter(TxBatch& tx) { return Emitter{tx, 0, peer_}; }
   void send_request(TxBatch& tx);
   void start_transfer(Emitter& out);

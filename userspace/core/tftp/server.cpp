@@ -7,7 +7,7 @@ namespace bootgate::tftp {
 Server::Server(ServerOptions options, FileSystem& files) : options_(std::move(options)), files_(files) {}
 Server::~Server() = default;
 
-void Server::refuse(TimePoint now, const Endpoint& to, const Request* req, ErrorCode code, std::string message) {
+void Server::refuse(const Endpoint& to, const Request* req, ErrorCode code, std::string message) {
   Emitter out{tx_, kListenFlow, to};
   out.error(code, message);
   ++stats_.refused;
@@ -22,7 +22,6 @@ void Server::refuse(TimePoint now, const Endpoint& to, const Request* req, Error
     r.detail = "error " + std::to_string(static_cast<int>(code)) + " (" + message + ")";
     records_.push_back(std::move(r));
   }
-  (void)now;
 }
 
 std::optional<std::uint64_t> Server::on_listen_datagram(TimePoint now, const Endpoint& from, const Endpoint& local,
@@ -38,13 +37,13 @@ std::optional<std::uint64_t> Server::on_listen_datagram(TimePoint now, const End
   auto parsed = parse(bytes);
   if (!parsed) {
     ++stats_.malformed;
-    refuse(now, from, nullptr, ErrorCode::illegal_operation, "malformed request: " + std::string(to_string(parsed.error())));
+    refuse(from, nullptr, ErrorCode::illegal_operation, "malformed request: " + std::string(to_string(parsed.error())));
     return std::nullopt;
   }
   auto* req = std::get_if<Request>(&parsed.value());
   if (!req) {
     if (std::holds_alternative<Error>(parsed.value())) return std::nullopt;  // never answer an error with one
-    refuse(now, from, nullptr, ErrorCode::unknown_tid, "unknown transfer ID");
+    refuse(from, nullptr, ErrorCode::unknown_tid, "unknown transfer ID");
     return std::nullopt;
   }
   ++stats_.requests;
@@ -54,29 +53,29 @@ std::optional<std::uint64_t> Server::on_listen_datagram(TimePoint now, const End
 std::optional<std::uint64_t> Server::start(TimePoint now, const Endpoint& from, std::uint32_t path_mtu, bool v6,
                                            Request req) {
   if (req.mode == Mode::mail) {
-    refuse(now, from, &req, ErrorCode::illegal_operation, "mail mode is not supported");
+    refuse(from, &req, ErrorCode::illegal_operation, "mail mode is not supported");
     return std::nullopt;
   }
   if (req.op == Opcode::wrq && !options_.uploads.enabled) {
-    refuse(now, from, &req, ErrorCode::access_violation, "uploads are disabled (uploads.enabled)");
+    refuse(from, &req, ErrorCode::access_violation, "uploads are disabled (uploads.enabled)");
     return std::nullopt;
   }
   if (sessions_.size() >= options_.max_transfers) {
-    refuse(now, from, &req, ErrorCode::not_defined,
+    refuse(from, &req, ErrorCode::not_defined,
            "server busy: max_transfers (" + std::to_string(options_.max_transfers) + ") reached");
     return std::nullopt;
   }
   const auto pc = per_client_.find(from.ip);
   const std::size_t count = pc == per_client_.end() ? 0 : pc->second;
   if (count >= options_.max_transfers_per_client) {
-    refuse(now, from, &req, ErrorCode::not_defined,
+    refuse(from, &req, ErrorCode::not_defined,
            "too many transfers from this address: max_transfers_per_client (" +
                std::to_string(options_.max_transfers_per_client) + ") reached");
     return std::nullopt;
   }
   auto path = normalize_filename(req.filename, options_.names);
   if (!path) {
-    refuse(now, from, &req, ErrorCode::access_violation, path.error());
+    refuse(from, &req, ErrorCode::access_violation, path.error());
     return std::nullopt;
   }
 
@@ -93,7 +92,7 @@ std::optional<std::uint64_t> Server::start(TimePoint now, const Endpoint& from, 
     auto file = files_.open_read(*path);
     if (!file) {
       const bool missing = file.error() == FsError::not_found;
-      refuse(now, from, &req, missing ? ErrorCode::file_not_found : ErrorCode::access_violation,
+      refuse(from, &req, missing ? ErrorCode::file_not_found : ErrorCode::access_violation,
              missing ? "file not found" : std::string(to_string(file.error())));
         return std::nullopt;
     }
@@ -105,7 +104,7 @@ std::optional<std::uint64_t> Server::start(TimePoint now, const Endpoint& from, 
     setup.negotiated = negotiate(req, limits, std::nullopt);
     const auto announced = setup.negotiated.tsize.value_or(0);
     if (announced > options_.uploads.max_size) {
-      refuse(now, from, &req, ErrorCode::disk_full,
+      refuse(from, &req, ErrorCode::disk_full,
              "tsize " + std::to_string(announced) + " exceeds uploads.max_size (" +
                  std::to_string(options_.uploads.max_size) + ")");
         return std::nullopt;
@@ -117,7 +116,7 @@ std::optional<std::uint64_t> Server::start(TimePoint now, const Endpoint& from, 
                         : e == FsError::no_space ? ErrorCode::disk_full
                         : e == FsError::not_found ? ErrorCode::file_not_found
                                                   : ErrorCode::access_violation;
-      refuse(now, from, &req, code, std::string(to_string(e)));
+      refuse(from, &req, code, std::string(to_string(e)));
         return std::nullopt;
     }
     setup.upload = std::move(upload.value());
@@ -138,7 +137,7 @@ std::optional<std::uint64_t> Server::start(TimePoint now, const Endpoint& from, 
   by_peer_.emplace(from, flow);
   ++per_client_[from.ip];
   if (auto d = s.deadline()) timers_.emplace(*d, flow);
-  after(now, s);
+  after(s);
   return flow;
 }
 
@@ -146,11 +145,10 @@ void Server::on_flow_datagram(TimePoint now, std::uint64_t flow, const Endpoint&
   auto it = sessions_.find(flow);
   if (it == sessions_.end()) return;
   it->second->on_datagram(now, from, bytes, tx_);
-  after(now, *it->second);
+  after(*it->second);
 }
 
-void Server::after(TimePoint now, Session& s) {
-  (void)now;
+void Server::after(Session& s) {
   if (s.outcome_known() && !s.recorded) {
     s.recorded = true;
     auto rec = s.record();
@@ -181,15 +179,15 @@ void Server::on_timeout(TimePoint now) {
     auto& s = *it->second;
     s.on_timeout(now, tx_);
     if (auto d = s.deadline()) timers_.emplace(*d, flow);
-    after(now, s);
+    after(s);
   }
 }
 
-void Server::abort(TimePoint now, std::uint64_t flow, const std::string& reason) {
+void Server::abort(std::uint64_t flow, const std::string& reason) {
   auto it = sessions_.find(flow);
   if (it == sessions_.end()) return;
   const auto peer = it->second->peer();
-  refuse(now, peer, nullptr, ErrorCode::not_defined, reason);
+  refuse(peer, nullptr, ErrorCode::not_defined, reason);
   by_peer_.erase(peer);
   if (auto c = per_client_.find(peer.ip); c != per_client_.end() && --c->second == 0) per_client_.erase(c);
   closed_.push_back(flow);

@@ -53,7 +53,7 @@ class Server {
   void on_flow_datagram(TimePoint now, std::uint64_t flow, const Endpoint& from, std::span<const std::uint8_t> bytes);
   void on_timeout(TimePoint now);
   // The datapath could not serve a flow (no free port): the client is told from the listening port.
-  void abort(TimePoint now, std::uint64_t flow, const std::string& reason);
+  void abort(std::uint64_t flow, const std::string& reason);
 
   std::optional<TimePoint> next_deadline();
   TxBatch& tx() { return tx_; }
@@ -64,9 +64,10 @@ class Server {
   const ServerStats& stats() const { return stats_; }
 
  private:
-  void refuse(TimePoint now, const Endpoint& to, const Request* req, ErrorCode code, std::string message);
+  void refuse(const Endpoint& to, const Request* req, ErrorCode code, std::string message);
   std::optional<std::uint64_t> start(TimePoint now, const Endpoint& from, std::uint32_t path_mtu, bool v6, Request req);
-  void after(TimePoint now, Session& s);
+  // Logs and counts a session whose outcome became known; forgets it once it is finished.
+  void after(Session& s);
 
   ServerOptions options_;
   FileSystem& files_;

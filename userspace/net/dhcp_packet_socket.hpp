@@ -1,0 +1,67 @@
+#pragma once
+// One AF_PACKET socket bound to one interface, seeing only IPv4/UDP frames to the DHCP server
+// ports (a classic BPF filter in the kernel, tagged or not). It receives whole frames with the
+// 802.1Q VLAN the kernel stripped into metadata (PACKET_AUXDATA), and sends whole frames: that is
+// how a reply reaches a client with no address yet (broadcast, or unicast to chaddr without ARP),
+// tagged with the client's VLAN.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/common/unique_fd.hpp"
+#include "net/frame.hpp"
+
+namespace bootgate::net {
+
+struct InterfaceInfo {
+  std::string name;
+  int ifindex = 0;
+  MacAddress mac{};
+  std::vector<std::uint32_t> ipv4;  // host byte order, first is the primary
+};
+
+// Throws std::runtime_error with one line when the interface does not exist or has no MAC.
+InterfaceInfo interface_info(const std::string& name);
+
+struct RxFrame {
+  std::span<const std::uint8_t> bytes;  // into the caller's buffer
+  std::optional<std::uint16_t> vlan;    // from the kernel's metadata (the frame has no tag then)
+  bool checksum_known = false;          // the kernel verified it, or it is not filled in yet (offload)
+};
+
+class DhcpPacketSocket {
+ public:
+  // Non-blocking; accepts UDP frames to any of `ports`. Throws std::system_error (e.g. EPERM
+  // without CAP_NET_RAW).
+  DhcpPacketSocket(const InterfaceInfo& iface, std::span<const std::uint16_t> ports);
+
+  int fd() const { return fd_.get(); }
+  int ifindex() const { return ifindex_; }
+  // One frame, or nullopt when none is waiting (EAGAIN) or on a transient error.
+  std::optional<RxFrame> receive(std::vector<std::uint8_t>& buffer);
+  // Sends a whole Ethernet frame; false (with errno) when the kernel refused it.
+  bool send(std::span<const std::uint8_t> frame, const MacAddress& dst);
+
+ private:
+  UniqueFd fd_;
+  int ifindex_ = 0;
+};
+
+// The classic BPF program: accept IPv4 UDP (not a fragment) to one of `ports`, with or without
+// one in-frame 802.1Q tag. Exposed for tests.
+struct SockFilterInsn {
+  std::uint16_t code;
+  std::uint8_t jt;
+  std::uint8_t jf;
+  std::uint32_t k;
+};
+std::vector<SockFilterInsn> dhcp_port_filter(std::span<const std::uint16_t> ports);
+
+// A UDP socket that drops everything it receives in the kernel (a "ret 0" filter). Bound to a
+// server port it keeps the kernel from answering DHCP traffic to our address with ICMP port
+// unreachable, and it sends replies to relay agents through the routing table.
+UniqueFd open_udp_sender(std::uint16_t port);
+
+}  // namespace bootgate::net
