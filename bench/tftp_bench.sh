@@ -156,7 +156,7 @@ storm() {  # storm NAME CLIENTS FILE MIB TAG
   c0=$(cg_cpu); u0=$(cg_user); t0=$(now)
   local pids=()
   for i in $(seq "$n"); do
-    $C taskset -c 1 curl -s --max-time 600 --tftp-blksize 1468 -o /dev/null -w '%{size_download}\n' "tftp://10.250.0.1/$file" >"$W/out/$tag.$i" 2>/dev/null &
+    $C taskset -c 1 curl -s --max-time 180 --tftp-blksize 1468 -o /dev/null -w '%{size_download}\n' "tftp://10.250.0.1/$file" >"$W/out/$tag.$i" 2>/dev/null &
     pids+=($!)
   done
   for i in $(seq "$n"); do
