@@ -2,9 +2,9 @@
 
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <boost/asio/post.hpp>
 #include <sys/socket.h>
 
+#include <boost/asio/post.hpp>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -126,12 +126,11 @@ class TftpSocketServer::Batches {
       }
       if (r < 0 && errno == EINTR) continue;
       if (r < 0 && msg_count_[sent] > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
-        // This path cannot segment: stop using GSO and send this run datagram by datagram.
+        // This path cannot segment: stop using GSO and resend the rest of this batch datagram by
+        // datagram. send() rebuilds the message arrays, so nothing here may read them afterwards.
         gso_ = false;
-        const auto first = msg_first_[sent], count = msg_count_[sent];
-        ++sent;
-        send(fd, tx, first, first + count, src, st);
-        continue;
+        send(fd, tx, msg_first_[sent], msg_first_[n - 1] + msg_count_[n - 1], src, st);
+        return;
       }
       // Buffer full or the peer is unreachable: skip this message; timers resend what matters.
       st.tx_dropped += msg_count_[sent];
