@@ -20,7 +20,7 @@ mkdir -p "$WORK/tftproot"
 printf '# mac, boot file, hostname\n02:00:00:00:01:44, inventory/node44.efi, node44\n' >"$WORK/hosts.csv"
 cat >"$WORK/hook.sh" <<EOF_HOOK
 #!/bin/sh
-echo "\$1 \$2 \$3 ip=\$BOOTGATE_IP mac=\$BOOTGATE_MAC subnet=\$BOOTGATE_SUBNET boot=\${BOOTGATE_BOOT_FILE:-} host=\$BOOTGATE_HOSTNAME" >>"$WORK/hook.log"
+echo "\$1 \$2 \$3 ip=\$BOOTGATE_IP mac=\$BOOTGATE_MAC subnet=\$BOOTGATE_SUBNET boot=\${BOOTGATE_BOOT_FILE:-} host=\$BOOTGATE_HOSTNAME t=\$(date +%s)" >>"$WORK/hook.log"
 EOF_HOOK
 chmod +x "$WORK/hook.sh"
 cat >"$WORK/site.yaml" <<EOF_CFG
@@ -30,6 +30,7 @@ dhcp:
   enabled: true
   interfaces: [srv0]
   lease_database: leases.db
+  min_lease_time: 10s
   options: {dns: [10.0.0.53, 10.0.0.54], domain: lab.example}
   hooks: {program: $WORK/hook.sh}
   plugins:
@@ -143,6 +144,20 @@ check "bootgate explain: ... and its hostname" grep -q "^hostname:  node44" "$WO
 "$BOOTGATE" explain --config "$WORK/site.yaml" --mac 02:00:00:00:01:99 --interface srv0 --arch uefi-x64 >"$WORK/explain2.txt" 2>&1
 check "bootgate explain: a new client gets the next free address" grep -q "^address:   10.0.0.104" "$WORK/explain2.txt"
 
+# expiry: a client asks for a 10 s lease (min_lease_time allows it) and leaves without RELEASE;
+# the lease runs out, the hook says so, and `leases` shows it expired
+set_mac "$CLI" cli0 02:00:00:00:01:05
+T0=$(date +%s)
+check "a client asking for a 10 s lease gets one" udhcpc_get "$CLI" cli0 "$L" -x lease:10
+check "  ... of 10 s" test "$(kv "$L" lease)" = 10
+A5=$(kv "$L" ip)
+check "hook: expired, once the 10 s are up" wait_until 20 grep -q "^expired 02:00:00:00:01:05 $A5 ip=$A5 .*subnet=lan" "$WORK/hook.log"
+T1=$(sed -n "s/^expired 02:00:00:00:01:05 .* t=//p" "$WORK/hook.log" | head -1)
+check "  ... not before (after $((${T1:-0} - T0)) s)" test "$((${T1:-0} - T0))" -ge 9
+check "  ... and only once" test "$(grep -c '^expired' "$WORK/hook.log")" -eq 1
+"$BOOTGATE" leases --config "$WORK/site.yaml" >"$WORK/leases2.txt" 2>&1
+check "bootgate leases shows it expired" grep -Eq "^$A5 +02:00:00:00:01:05 +expired" "$WORK/leases2.txt"
+
 stop_server "$S_PID"
-check "explain touched no lease" bash -c "'$BOOTGATE' leases --config '$WORK/site.yaml' | grep -q '^5 leases'"
+check "explain touched no lease" bash -c "'$BOOTGATE' leases --config '$WORK/site.yaml' | grep -q '^6 leases'"
 finish
