@@ -2,8 +2,9 @@
 # ProxyDHCP beside another DHCP server: Kea hands out the address, bootgate (mode: proxy, ports 67
 # and 4011) only the boot information. A QEMU PXE client (SeaBIOS + iPXE ROM) on the same bridge gets
 # its address from Kea and its boot file from bootgate's proxy offer, and fetches the file over
-# bootgate's TFTP. (iPXE takes the boot file from the proxy offer itself and does not ask on port
-# 4011; the 4011 exchange is covered by the engine's unit tests.)
+# bootgate's TFTP. A second VM boots after a reload to `proxy_offer: minimal`: the offer carries no
+# boot file, so the PXE client asks bootgate on port 4011 (a REQUEST from its Kea address) and gets
+# it there.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/dhcp_lib.sh"
 require_root
@@ -51,12 +52,15 @@ dhcp_start S "$WORK/site.yaml" "$SRV"
 check "proxy mode listens on 67 and 4011" grep -q "dhcp: proxyDHCP on br0 (ports 67,4011)" "$WORK/S.log"
 check "Kea is up" wait_until 10 grep -qs "DHCP4_STARTED" "$WORK/kea.log"
 
-ip netns exec "$SRV" timeout 200 qemu-system-x86_64 -accel tcg -m 128 -nographic -no-reboot -boot n \
-  -netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
-  -device e1000,netdev=net0,mac=$VM_MAC >"$WORK/qemu.log" 2>&1 </dev/null &
-QEMU_PID=$!
-PIDS+=("$QEMU_PID")
+boot_vm() {  # MAC: a QEMU PXE client on tap0, in the background; QEMU_PID
+  ip netns exec "$SRV" timeout 200 qemu-system-x86_64 -accel tcg -m 128 -nographic -no-reboot -boot n \
+    -netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
+    -device e1000,netdev=net0,mac="$1" >"$WORK/qemu-$1.log" 2>&1 </dev/null &
+  QEMU_PID=$!
+  PIDS+=("$QEMU_PID")
+}
 
+boot_vm $VM_MAC
 check "bootgate sends a proxy offer (no address)" \
   wait_until 150 grep -q "dhcp proxy-offer $VM_MAC .*boot=\"boot.ipxe\"" "$WORK/S.log"
 check "Kea leases the address" wait_until 60 grep -q "DHCP4_LEASE_ALLOC.*10.0.0.100" "$WORK/kea.log"
@@ -64,6 +68,22 @@ check "bootgate leaves the client's REQUEST to Kea" \
   grep -q "dhcp ignored $VM_MAC .*proxy mode: only DISCOVER on port 67" "$WORK/S.log"
 check "the client fetches it over bootgate's TFTP from its Kea address" \
   wait_until 60 grep -q 'tftp RRQ 10.0.0.100:[0-9]* "boot.ipxe" .*outcome=completed' "$WORK/S.log"
+check "  ... without asking on port 4011 (the offer named the file)" bash -c "! grep -q 'port 4011' '$WORK/S.log'"
+stop_server "$QEMU_PID"
+
+# The PXE two-step: the offer only says PXEClient; the boot file comes over port 4011.
+sed -i 's/^  mode: proxy$/  mode: proxy\n  proxy_offer: minimal/' "$WORK/site.yaml"
+kill -HUP "$S_PID"
+check "reload to proxy_offer: minimal" wait_until 5 grep -q "reload: .* applied" "$WORK/S.log"
+VM2_MAC=52:54:00:00:06:02
+boot_vm $VM2_MAC
+check "the offer carries the PXE identity only" \
+  wait_until 150 grep -q "dhcp proxy-offer $VM2_MAC .*PXE identity only" "$WORK/S.log"
+check "Kea leases the second VM an address" wait_until 60 grep -q "DHCP4_LEASE_ALLOC.*10.0.0.101" "$WORK/kea.log"
+check "the client asks bootgate on port 4011 from its Kea address and gets the file" \
+  wait_until 60 grep -q "dhcp proxy-ack $VM2_MAC 10.0.0.101 .*boot=\"boot.ipxe\" .*(port 4011)" "$WORK/S.log"
+check "  ... and fetches it over TFTP" \
+  wait_until 60 grep -q 'tftp RRQ 10.0.0.101:[0-9]* "boot.ipxe" .*outcome=completed' "$WORK/S.log"
 check "bootgate handed out no address" bash -c "! grep -q 'dhcp acked\|dhcp offered' '$WORK/S.log'"
 stop_server "$QEMU_PID"
 [ "$FAILED" -eq 0 ] || { grep "dhcp\|tftp" "$WORK/S.log" | tail -20; tail -20 "$WORK/kea.log"; }

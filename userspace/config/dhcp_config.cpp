@@ -353,6 +353,8 @@ DhcpSection parse_dhcp(const NodeReader& node) {
   DhcpSection s;
   s.enabled = m.get_bool("enabled", false);
   s.proxy = m.get_enum("mode", "server", {"server", "proxy"}) == "proxy";
+  s.proxy_minimal_offer = m.get_enum("proxy_offer", "full", {"full", "minimal"}) == "minimal";
+  if (s.proxy_minimal_offer && !s.proxy) m.child("proxy_offer")->fail("applies only with mode: proxy");
   s.authoritative = m.get_bool("authoritative", true);
   s.dynamic_bootp = m.get_bool("dynamic_bootp", false);
   if (auto v = m.child("server_id")) s.server_id = as_ipv4(*v);
@@ -460,6 +462,7 @@ dhcp::ServerConfig to_server_config(const DhcpSection& s) {
   c.server_id = s.server_id;
   c.authoritative = s.authoritative;
   c.proxy = s.proxy;
+  c.proxy_minimal_offer = s.proxy_minimal_offer;
   c.dynamic_bootp = s.dynamic_bootp;
   c.lease_time = milliseconds(s.lease_time_ms);
   c.max_lease_time = milliseconds(s.max_lease_time_ms);

@@ -100,6 +100,7 @@ struct DhcpHooks {
 struct DhcpSection {
   bool enabled = false;
   bool proxy = false;  // mode: proxy
+  bool proxy_minimal_offer = false;  // proxy_offer: minimal
   bool authoritative = true;
   bool dynamic_bootp = false;
   dhcp::Ipv4 server_id = 0;

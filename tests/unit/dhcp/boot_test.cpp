@@ -176,6 +176,36 @@ TEST(DhcpBoot, ProxyDhcpGivesBootInformationOnly) {
   EXPECT_TRUE(h.store.list().empty());
 }
 
+TEST(DhcpBoot, ProxyMinimalOfferLeavesTheBootFileToPort4011) {
+  ServerConfig cfg;
+  cfg.proxy = true;
+  cfg.proxy_minimal_offer = true;
+  cfg.server_id = ip("10.0.0.1");
+  Harness h(cfg, pxe_table());
+  // Port 67: "PXEClient" and our server id, no next-server, file or discovery control.
+  auto out = h.send(ClientPacket(MessageType::discover, mac(1)).pxe(7));
+  ASSERT_EQ(out.action, Action::proxy_offer) << out.reason;
+  Packet p = reply_of(out);
+  EXPECT_EQ(p.message_type(), MessageType::offer);
+  EXPECT_EQ(p.options.get_string(option::vendor_class), "PXEClient");
+  EXPECT_EQ(p.options.get_ipv4(option::server_id), ip("10.0.0.1"));
+  EXPECT_TRUE(p.options.has(option::client_uuid));
+  EXPECT_EQ(p.siaddr, 0u);
+  EXPECT_EQ(p.file, "");
+  EXPECT_FALSE(p.options.has(option::bootfile_name));
+  EXPECT_FALSE(p.options.has(option::vendor_specific));
+  // Port 4011 gives it.
+  const Endpoint client{IpAddress::v4(ip("10.0.0.77")), 68};
+  auto ack = h.send(ClientPacket(MessageType::request, mac(1)).pxe(7).ciaddr(ip("10.0.0.77")), kPxePort, client);
+  ASSERT_EQ(ack.action, Action::proxy_ack) << ack.reason;
+  EXPECT_EQ(reply_of(ack).file, "uefi-x64.boot");
+  EXPECT_EQ(reply_of(ack).siaddr, ip("10.0.0.2"));
+  // UEFI HTTP boot has no port-4011 step: its URL stays in the offer.
+  auto http = h.send(ClientPacket(MessageType::discover, mac(2)).pxe(16));
+  ASSERT_EQ(http.action, Action::proxy_offer) << http.reason;
+  EXPECT_FALSE(reply_of(http).options.get_string(option::bootfile_name).value_or("").empty());
+}
+
 TEST(DhcpBoot, ExplainReportsWithoutTouchingLeases) {
   auto cfg = basic_config();
   Reservation r;

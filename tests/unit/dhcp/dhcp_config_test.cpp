@@ -156,6 +156,9 @@ TEST(DhcpConfig, ProxyModeNeedsNoSubnets) {
   EXPECT_TRUE(s.proxy);
   EXPECT_EQ(s.ports, (std::vector<std::uint16_t>{67, 4011}));
   EXPECT_TRUE(to_server_config(s).proxy);
+  EXPECT_FALSE(to_server_config(s).proxy_minimal_offer);
+  const auto m = parse("dhcp:\n  enabled: true\n  mode: proxy\n  proxy_offer: minimal\n");
+  EXPECT_TRUE(to_server_config(m).proxy_minimal_offer);
 }
 
 struct BadCase {
@@ -247,6 +250,9 @@ TEST(DhcpConfig, MistakesNameTheKeyAndLine) {
       {"bad mtu", "dhcp:\n  options:\n    mtu: 20\n", "site.yaml:3: dhcp.options.mtu: 20 is out of range 68..65535"},
       {"bad mode", "dhcp:\n  mode: relay\n", "dhcp.mode: 'relay' is not one of: server, proxy"},
       {"no subnets", "dhcp:\n  enabled: true\n", "dhcp is enabled but no subnets are configured"},
+      {"bad proxy_offer", "dhcp:\n  mode: proxy\n  proxy_offer: tiny\n", "dhcp.proxy_offer: 'tiny' is not one of: full, minimal"},
+      {"proxy_offer without proxy mode", "dhcp:\n  proxy_offer: minimal\n",
+       "site.yaml:2: dhcp.proxy_offer: applies only with mode: proxy"},
       {"unknown hook event", "dhcp:\n  hooks:\n    program: /bin/true\n    events: [granted, exploded]\n",
        "site.yaml:4: dhcp.hooks.events[1]: unknown event 'exploded' (use granted, renewed, released, declined, expired)"},
       {"hooks without program", "dhcp:\n  hooks:\n    events: [granted]\n", "dhcp.hooks: missing required key 'program'"},

@@ -306,14 +306,14 @@ Outcome Server::on_discover(const Client& c) {
   }
   drop_others(c, lease.address, true);
   Outcome o{Action::offered, to_string(lease.address) + " (" + choice.reason + ")"};
-  o.reply = build_reply(c, MessageType::offer, lease.address, lease_time_for(c), true);
+  o.reply = build_reply(c, MessageType::offer, lease.address, lease_time_for(c), Boot::full);
   o.lease = lease;
   return o;
 }
 
 Outcome Server::nak(const Client& c, std::string reason) {
   Outcome o{Action::naked, std::move(reason)};
-  o.reply = build_reply(c, MessageType::nak, 0, std::nullopt, false, false);
+  o.reply = build_reply(c, MessageType::nak, 0, std::nullopt, Boot::none, false);
   return o;
 }
 
@@ -327,7 +327,7 @@ Outcome Server::bind(const Client& c, Ipv4 a, std::string why) {
   if (!store_.commit(lease, now)) return nak(c, to_string(a) + " is in use by another client");
   drop_others(c, a, false);
   Outcome o{Action::acked, to_string(a) + " (" + why + ")"};
-  o.reply = build_reply(c, MessageType::ack, a, lt, true);
+  o.reply = build_reply(c, MessageType::ack, a, lt, Boot::full);
   o.lease = lease;
   o.store_changed = true;
   return o;
@@ -419,7 +419,7 @@ Outcome Server::on_inform(Client& c) {
   }
   if (!c.subnet) return Outcome{Action::ignored, "no subnet: " + c.subnet_reason};
   Outcome o{Action::informed, "configuration for " + to_string(a)};
-  o.reply = build_reply(c, MessageType::ack, 0, std::nullopt, true);
+  o.reply = build_reply(c, MessageType::ack, 0, std::nullopt, Boot::full);
   return o;
 }
 
@@ -450,7 +450,7 @@ Outcome Server::on_bootp(const Client& c) {
   if (!store_.commit(lease, now)) return Outcome{Action::ignored, to_string(*address) + " is in use by another client"};
   drop_others(c, *address, false);
   Outcome o{Action::bootp_reply, to_string(*address) + " (" + why + ")"};
-  o.reply = build_reply(c, std::nullopt, *address, std::nullopt, true);
+  o.reply = build_reply(c, std::nullopt, *address, std::nullopt, Boot::full);
   o.lease = lease;
   o.store_changed = true;
   return o;
@@ -464,9 +464,13 @@ Outcome Server::on_proxy(const Client& c) {
       return Outcome{Action::ignored, "proxy mode: only DISCOVER on port 67"};
   }
   if (!boot_for(c)) return Outcome{Action::ignored, "proxy mode: no boot file for this client"};
-  Outcome o{c.type == MessageType::discover ? Action::proxy_offer : Action::proxy_ack, "boot information"};
-  o.reply = build_reply(c, c.type == MessageType::discover ? MessageType::offer : MessageType::ack, 0, std::nullopt,
-                        true, false);
+  const bool discover = c.type == MessageType::discover;
+  // HTTP-boot firmware has no port-4011 step: its URL always comes in the offer.
+  const bool minimal = discover && config_.proxy_minimal_offer && c.pxe && !c.http;
+  Outcome o{discover ? Action::proxy_offer : Action::proxy_ack,
+            minimal ? "PXE identity only; the boot file follows on port 4011" : "boot information"};
+  o.reply = build_reply(c, discover ? MessageType::offer : MessageType::ack, 0, std::nullopt,
+                        minimal ? Boot::identity : Boot::full, false);
   return o;
 }
 
@@ -476,14 +480,14 @@ Outcome Server::on_boot_server(const Client& c) {
   if (!c.pxe && !c.http) return Outcome{Action::ignored, "port 4011: not a PXE client"};
   if (!boot_for(c)) return Outcome{Action::ignored, "port 4011: no boot file for this client"};
   Outcome o{Action::proxy_ack, "boot information (port 4011)"};
-  o.reply = build_reply(c, MessageType::ack, 0, std::nullopt, true, false);
+  o.reply = build_reply(c, MessageType::ack, 0, std::nullopt, Boot::full, false);
   return o;
 }
 
 // ---- replies ----
 
 Reply Server::build_reply(const Client& c, std::optional<MessageType> type, Ipv4 yiaddr, std::optional<Duration> lease,
-                          bool with_boot, bool with_site_options) const {
+                          Boot boot_info, bool with_site_options) const {
   const Packet& req = c.req;
   std::string boot_file, boot_rule;
   Packet r;
@@ -546,10 +550,12 @@ Reply Server::build_reply(const Client& c, std::optional<MessageType> type, Ipv4
       if ((!prl || v->always) && !o.has(code)) o.set(code, v->data);
   }
 
-  if (with_boot && type != MessageType::nak) {
+  if (boot_info != Boot::none && type != MessageType::nak) {
     if (c.pxe) o.set(option::vendor_class, std::string_view("PXEClient"));
     if (c.http) o.set(option::vendor_class, std::string_view("HTTPClient"));
     if (auto uuid = req.options.get(option::client_uuid); uuid && (c.pxe || c.http)) o.set(option::client_uuid, *uuid);
+  }
+  if (boot_info == Boot::full && type != MessageType::nak) {
     if (auto boot = boot_for(c)) {
       const auto& t = boot->target;
       boot_file = t.file;

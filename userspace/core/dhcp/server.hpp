@@ -143,8 +143,11 @@ class Server {
   Outcome nak(const Client& c, std::string reason);
 
   // lease: nullopt for no lease options; kInfinite for an infinite one.
+  // What a reply says about booting: nothing, only the PXE identity (vendor class, UUID), or
+  // the identity with next-server and boot file.
+  enum class Boot { none, identity, full };
   Reply build_reply(const Client& c, std::optional<MessageType> type, Ipv4 yiaddr, std::optional<Duration> lease,
-                    bool with_boot, bool with_site_options = true) const;
+                    Boot boot, bool with_site_options = true) const;
   Destination destination_for(const Client& c, const Packet& reply) const;
 
   static constexpr Duration kInfinite = Duration::max();

@@ -57,6 +57,9 @@ struct ServerConfig {
   Ipv4 server_id = 0;                // 0: the address the request came in on
   bool authoritative = true;         // ACK a valid free address for a client we have no record of
   bool proxy = false;                // ProxyDHCP: boot information only, no addresses
+  // ProxyDHCP, PXE clients: the port-67 offer only says "PXEClient", so the client asks on port
+  // 4011 for its boot file (the PXE two-step), with the address the other server gave it.
+  bool proxy_minimal_offer = false;
   bool dynamic_bootp = false;        // BOOTP clients without a reservation get a pool address
   Duration lease_time = std::chrono::hours(1);
   Duration max_lease_time = std::chrono::hours(24);
