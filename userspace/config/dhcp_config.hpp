@@ -112,7 +112,7 @@ struct DhcpSection {
   std::uint64_t decline_hold_ms = 600'000;
   std::optional<std::uint64_t> bootp_lease_time_ms;  // nullopt: infinite
   std::uint64_t max_message_size = 1472;
-  std::uint64_t commit_delay_ms = 5;  // group commit: ACKs wait at most this long for one shared fsync
+  std::uint64_t commit_delay_ms = 20;  // group commits at least this far apart (ACKs wait at most this long)
   std::vector<std::uint16_t> ports = {67};  // proxy mode also listens on 4011
   std::vector<std::string> interfaces;      // empty: those named by subnets
   std::vector<DhcpPlugin> plugins;

@@ -107,28 +107,37 @@ void DhcpSocketServer::on_readable(std::size_t index) {
     if (out.reply) pending_.push_back(Pending{std::move(*out.reply), index, f.src_mac, f.dst_port, out.store_changed});
   }
   // Group commit: a reply that changed the store leaves only after the transaction holding that
-  // change; one transaction covers every such reply of this batch and of the next commit_delay.
+  // change; one transaction covers every such reply until then (commit_delay after the last one).
   // While a commit is pending every reply waits for it: a retransmitted REQUEST is ACKed from the
   // uncommitted binding without changing the store again.
   for (auto& p : pending_) {
     if (p.needs_flush || !waiting_.empty() || commit_armed_) waiting_.push_back(std::move(p));
     else send(p);
   }
-  if (!flush_due) return;
-  if (commit_delay_.count() == 0) {
+  if (waiting_.size() >= kMaxWaiting) {  // a storm: commit now rather than release one big burst
+    if (commit_armed_) commit_timer_.cancel();
     commit();
-  } else if (!commit_armed_) {
+    return;
+  }
+  if (!flush_due || commit_armed_) return;
+  const auto due = last_commit_ + commit_delay_;
+  if (Clock::now() >= due) {
+    commit();
+  } else {
     commit_armed_ = true;
-    commit_timer_.expires_after(commit_delay_);
+    commit_timer_.expires_at(due);
     commit_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled: an early commit covered it, and cleared commit_armed_
       commit_armed_ = false;
-      if (!ec && !stopped_) commit();
+      if (!stopped_) commit();
     });
   }
 }
 
 void DhcpSocketServer::commit() {
   ++stats_.commits;
+  last_commit_ = Clock::now();
+  commit_armed_ = false;
   bool flushed = true;
   if (auto r = store_.flush(); !r) {
     flushed = false;

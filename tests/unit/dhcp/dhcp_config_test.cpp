@@ -193,7 +193,7 @@ TEST(DhcpConfig, InterfacesPluginsAndHooks) {
   EXPECT_EQ(s.hooks.max_running, 2u);
   EXPECT_EQ(s.hooks.max_queued, 1000u);
   EXPECT_EQ(s.hooks.timeout_ms, 5000u);
-  EXPECT_EQ(s.commit_delay_ms, 5u);  // default
+  EXPECT_EQ(s.commit_delay_ms, 20u);  // default
   EXPECT_EQ(parse("dhcp:\n  commit_delay: 0ms\n").commit_delay_ms, 0u);
   EXPECT_EQ(error_of("dhcp:\n  commit_delay: 2s\n").find("site.yaml:2: dhcp.commit_delay"), 0u);
 }
