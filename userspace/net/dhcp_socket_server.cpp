@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <spdlog/spdlog.h>
@@ -32,8 +34,8 @@ DhcpSocketServer::DhcpSocketServer(asio::io_context& io, const std::vector<std::
                                    const std::vector<std::uint16_t>& ports, dhcp::Server& engine,
                                    dhcp::LeaseStore& store, EventHandler on_event, TickHandler on_tick,
                                    std::chrono::milliseconds commit_delay)
-    : ports_(ports), engine_(&engine), store_(store), on_event_(std::move(on_event)), on_tick_(std::move(on_tick)),
-      timer_(io), commit_timer_(io), commit_delay_(commit_delay) {
+    : io_(io), ports_(ports), engine_(&engine), store_(store), on_event_(std::move(on_event)),
+      on_tick_(std::move(on_tick)), timer_(io), commit_timer_(io), commit_delay_(commit_delay) {
   for (auto port : ports) {
     try {
       udp_.push_back(open_udp_sender(port));
@@ -58,7 +60,17 @@ void DhcpSocketServer::stop() {
   stopped_ = true;
   timer_.cancel();
   commit_timer_.cancel();
-  if (!waiting_.empty()) commit();  // what was granted is made durable; the replies still go out
+  if (writing_) {  // wait for it; its replies still go out
+    writer_.join();
+    written();
+  }
+  alive_.reset();  // a completion still queued on the loop finds us gone
+  // What was granted since is made durable here; those replies still go out.
+  if (auto changes = store_.take_changes(); !waiting_.empty() || !changes.empty()) {
+    auto r = store_.write(changes);
+    if (!r) store_.requeue(changes);
+    release(waiting_, r);
+  }
   links_.clear();
   udp_.clear();
 }
@@ -111,43 +123,82 @@ void DhcpSocketServer::on_readable(std::size_t index) {
   // While a commit is pending every reply waits for it: a retransmitted REQUEST is ACKed from the
   // uncommitted binding without changing the store again.
   for (auto& p : pending_) {
-    if (p.needs_flush || !waiting_.empty() || commit_armed_) waiting_.push_back(std::move(p));
+    if (p.needs_flush || !waiting_.empty() || writing_) waiting_.push_back(std::move(p));
     else send(p);
   }
+  if (!flush_due && waiting_.empty()) return;
   if (waiting_.size() >= kMaxWaiting) {  // a storm: commit now rather than release one big burst
-    if (commit_armed_) commit_timer_.cancel();
-    commit();
-    return;
-  }
-  if (!flush_due || commit_armed_) return;
-  const auto due = last_commit_ + commit_delay_;
-  if (Clock::now() >= due) {
+    commit_timer_.cancel();
+    commit_armed_ = false;
     commit();
   } else {
-    commit_armed_ = true;
-    commit_timer_.expires_at(due);
-    commit_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;  // cancelled: an early commit covered it, and cleared commit_armed_
-      commit_armed_ = false;
-      if (!stopped_) commit();
-    });
+    request_commit();
   }
 }
 
+void DhcpSocketServer::request_commit() {
+  if (commit_armed_ || stopped_) return;
+  const auto due = last_commit_ + commit_delay_;
+  if (Clock::now() >= due) {
+    commit();
+    return;
+  }
+  commit_armed_ = true;
+  commit_timer_.expires_at(due);
+  commit_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled by an early commit or stop()
+    commit_armed_ = false;
+    if (!stopped_) commit();
+  });
+}
+
+// One write at a time runs on the writer thread; the loop goes on receiving and offering meanwhile.
 void DhcpSocketServer::commit() {
+  if (writing_) {
+    commit_again_ = true;  // when the running write ends
+    return;
+  }
+  auto changes = store_.take_changes();
+  if (changes.empty()) {  // everything is on disk already: the waiting replies can go
+    release(waiting_, Ok{});
+    return;
+  }
   ++stats_.commits;
   last_commit_ = Clock::now();
-  commit_armed_ = false;
-  bool flushed = true;
-  if (auto r = store_.flush(); !r) {
-    flushed = false;
-    spdlog::error("dhcp: lease store: {} (withholding {} replies)", r.error().message, waiting_.size());
+  writing_ = true;
+  in_write_ = std::move(waiting_);
+  waiting_.clear();
+  write_changes_ = std::move(changes);
+  // The loop leaves write_changes_ and write_result_ alone until written() runs after this
+  // (posted through the loop) or stop() has joined the writer.
+  asio::post(writer_, [this, alive = std::weak_ptr<void>(alive_)] {
+    write_result_ = store_.write(write_changes_);
+    asio::post(io_, [this, alive] {
+      if (!alive.expired()) written();
+    });
+  });
+}
+
+void DhcpSocketServer::written() {
+  writing_ = false;
+  Result<Ok, dhcp::StoreError> r = std::move(write_result_);
+  if (!r) store_.requeue(write_changes_);
+  write_changes_ = {};
+  release(in_write_, r);
+  if (commit_again_ && !stopped_) {
+    commit_again_ = false;
+    request_commit();
   }
-  for (const auto& p : waiting_) {
-    if (!flushed) ++stats_.flush_errors;
+}
+
+void DhcpSocketServer::release(std::vector<Pending>& replies, const Result<Ok, dhcp::StoreError>& stored) {
+  if (!stored)
+    spdlog::error("dhcp: lease store: {} (withholding {} replies)", stored.error().message, replies.size());
+  for (const auto& p : replies) {
+    if (!stored) ++stats_.flush_errors;
     else if (!links_.empty()) send(p);
   }
-  waiting_.clear();
+  replies.clear();
 }
 
 void DhcpSocketServer::send(const Pending& p) {
@@ -198,9 +249,7 @@ void DhcpSocketServer::arm_timer() {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     const auto now = Clock::now();
-    if (engine_->expire(now) > 0) {
-      if (auto r = store_.flush(); !r) spdlog::error("dhcp: lease store: {}", r.error().message);
-    }
+    if (engine_->expire(now) > 0) request_commit();
     if (on_tick_) on_tick_(now);
     arm_timer();
   });

@@ -3,7 +3,8 @@
 // reply that goes on their link, a UDP socket per server port for replies to relay agents (and so
 // the kernel never answers our port with ICMP). One loop turn: drain up to a batch of frames and run
 // each through the engine. Replies that changed the lease store (ACKs) wait for the next group
-// commit: one store flush (one fsync), after which they are sent; the others (OFFERs) leave at once.
+// commit: one store transaction and fsync, written on a worker thread so the loop never waits for
+// the disk, after which they are sent; the others (OFFERs) leave at once.
 // Commits are at least `commit_delay` apart: after a quiet spell a change commits at once (low
 // latency for a lone client), under load one fsync covers every change of the last interval (bounded
 // fsyncs per second), or earlier once kMaxWaiting replies wait. A timer gives lapsed offers back now
@@ -11,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,8 +76,13 @@ class DhcpSocketServer {
   void on_readable(std::size_t link);
   void send(const Pending& p);
   void arm_timer();
-  void commit();  // flush the store, then send (or withhold) what waited for it
+  void request_commit();  // commit now, or when commit_delay since the last one has passed
+  void commit();          // start writing the store's changes; waiting replies go when written
+  void written();         // on the loop: the write ended
+  // Sends the replies, or withholds them (and counts) when their changes could not be stored.
+  void release(std::vector<Pending>& replies, const Result<Ok, dhcp::StoreError>& stored);
 
+  boost::asio::io_context& io_;
   std::vector<std::uint16_t> ports_;
   dhcp::Server* engine_;
   dhcp::LeaseStore& store_;
@@ -90,6 +97,14 @@ class DhcpSocketServer {
   bool commit_armed_ = false;
   TimePoint last_commit_{};
   std::vector<Pending> waiting_;  // replies waiting for the next commit
+  // The write in progress (fsync off the loop, so TFTP and DHCP go on meanwhile).
+  boost::asio::thread_pool writer_{1};
+  bool writing_ = false;
+  bool commit_again_ = false;      // changes arrived during the write
+  std::vector<Pending> in_write_;  // replies waiting for the running write
+  dhcp::LeaseChanges write_changes_;
+  Result<Ok, dhcp::StoreError> write_result_ = Ok{};
+  std::shared_ptr<void> alive_ = std::make_shared<int>(0);  // expires at stop()
   std::vector<std::uint8_t> rx_buffer_;
   std::vector<std::uint8_t> tx_buffer_;
   std::vector<Pending> pending_;

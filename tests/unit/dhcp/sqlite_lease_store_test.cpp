@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "dhcp/dhcp_test_support.hpp"
 
@@ -113,6 +114,44 @@ TEST_F(SqliteLeaseStoreTest, FlushedLeaseSurvivesKill9AndUnflushedDoesNot) {
   auto s = open();
   EXPECT_TRUE(s->find_by_address(ip("10.0.0.10")));
   EXPECT_FALSE(s->find_by_address(ip("10.0.0.11")));
+}
+
+TEST_F(SqliteLeaseStoreTest, WritesOnAnotherThreadWhileTheEngineGoesOn) {
+  {
+    auto s = open();
+    ASSERT_TRUE(s->commit(bound(ip("10.0.0.10"), 1, now_ + 1h), now_));
+    ASSERT_TRUE(s->allocate(pool_request(3, now_ + 1min), now_));  // an offer: not part of the changes
+    auto changes = s->take_changes();
+    EXPECT_EQ(changes.written.size(), 1u);
+    EXPECT_EQ(s->pending(), 0u);
+    Result<Ok, dhcp::StoreError> r = Ok{};
+    std::thread writer([&] { r = s->write(changes); });
+    // Meanwhile the engine changes the table: that goes into the next write, not this one.
+    EXPECT_TRUE(s->release(ip("10.0.0.10"), dhcp::ClientId::from_hw(mac(1))));
+    writer.join();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(s->pending(), 1u);  // the release
+  }
+  auto s = open();
+  ASSERT_TRUE(s->find_by_address(ip("10.0.0.10")));
+  EXPECT_EQ(s->find_by_address(ip("10.0.0.10"))->state, dhcp::LeaseState::bound);  // the release was never written
+}
+
+TEST_F(SqliteLeaseStoreTest, AFailedWriteIsRequeued) {
+  { open(); }  // create the file
+  SqliteLeaseStoreOptions o;
+  o.read_only = true;
+  auto s = SqliteLeaseStore::open(path_, o);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s.value()->commit(bound(ip("10.0.0.10"), 1, now_ + 1h), now_));
+  auto changes = s.value()->take_changes();
+  auto r = s.value()->write(changes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("read-only"), std::string::npos);
+  s.value()->requeue(changes);
+  EXPECT_EQ(s.value()->pending(), 1u);  // the next write tries again
+  EXPECT_FALSE(s.value()->flush().ok());
+  EXPECT_EQ(s.value()->pending(), 1u);
 }
 
 TEST_F(SqliteLeaseStoreTest, OffersAreNotWrittenButBindingsAre) {

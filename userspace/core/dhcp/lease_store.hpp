@@ -28,6 +28,13 @@ struct AllocationRequest {
   TimePoint hold_until{};  // the offer is held until then
 };
 
+// What changed since the last write, as values: a worker thread can write it while the engine goes on.
+struct LeaseChanges {
+  std::vector<Lease> written;
+  std::vector<Ipv4> removed;
+  bool empty() const { return written.empty() && removed.empty(); }
+};
+
 class LeaseStore {
  public:
   virtual ~LeaseStore() = default;
@@ -56,6 +63,13 @@ class LeaseStore {
   // Makes every change so far durable (one transaction). Call before sending the replies they
   // produced: an ACK must never name a lease a crash could forget.
   virtual Result<Ok, StoreError> flush() = 0;
+
+  // flush() in two steps, so the wait for the disk can happen off the engine's thread:
+  // take_changes() and requeue() (after a failed write) on the engine's thread, write() on one other
+  // thread, one call at a time. A store with nothing to make durable keeps these defaults.
+  virtual LeaseChanges take_changes() { return {}; }
+  virtual Result<Ok, StoreError> write(const LeaseChanges&) { return Ok{}; }
+  virtual void requeue(const LeaseChanges&) {}
 };
 
 }  // namespace bootgate::dhcp

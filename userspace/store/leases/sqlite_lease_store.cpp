@@ -121,7 +121,31 @@ Result<Ok, dhcp::StoreError> SqliteLeaseStore::load() {
 }
 
 Result<Ok, dhcp::StoreError> SqliteLeaseStore::flush() {
-  if (dirty_.empty()) return Ok{};
+  auto changes = take_changes();
+  auto r = write(changes);
+  if (!r) requeue(changes);
+  return r;
+}
+
+dhcp::LeaseChanges SqliteLeaseStore::take_changes() {
+  dhcp::LeaseChanges c;
+  for (const auto address : dirty_) {
+    const dhcp::Lease* l = cache_.peek(address);
+    if (!l) c.removed.push_back(address);
+    else if (l->state != dhcp::LeaseState::offered) c.written.push_back(*l);  // an offer leaves the row as it was
+  }
+  dirty_.clear();
+  return c;
+}
+
+void SqliteLeaseStore::requeue(const dhcp::LeaseChanges& changes) {
+  // The cache holds the newest state of each address; the next write takes it from there.
+  for (const auto& l : changes.written) dirty_.insert(l.address);
+  for (const auto a : changes.removed) dirty_.insert(a);
+}
+
+Result<Ok, dhcp::StoreError> SqliteLeaseStore::write(const dhcp::LeaseChanges& changes) {
+  if (changes.empty()) return Ok{};
   if (options_.read_only) return Unexpected{dhcp::StoreError{path_ + ": lease database is open read-only"}};
   std::string err;
   if (!exec(db_.get(), "BEGIN IMMEDIATE", err)) return Unexpected{dhcp::StoreError{path_ + ": " + err}};
@@ -129,27 +153,29 @@ Result<Ok, dhcp::StoreError> SqliteLeaseStore::flush() {
     auto e = error(what);
     std::string ignored;
     exec(db_.get(), "ROLLBACK", ignored);
-    return Unexpected{e};  // dirty_ is kept: the next flush tries again
+    return Unexpected{e};
   };
-  for (const auto address : dirty_) {
-    const dhcp::Lease* l = cache_.peek(address);
-    if (l && l->state == dhcp::LeaseState::offered) continue;  // the row on disk (if any) stays as it was
-    sqlite3_stmt* s = l ? upsert_.get() : remove_.get();
+  for (const auto address : changes.removed) {
+    sqlite3_stmt* s = remove_.get();
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     sqlite3_bind_int64(s, 1, address);
-    if (l) {
-      sqlite3_bind_blob(s, 2, l->client.bytes.data(), static_cast<int>(l->client.bytes.size()), SQLITE_STATIC);
-      sqlite3_bind_int(s, 3, l->hw.type);
-      sqlite3_bind_blob(s, 4, l->hw.bytes.data(), l->hw.length, SQLITE_STATIC);
-      sqlite3_bind_text(s, 5, l->hostname.data(), static_cast<int>(l->hostname.size()), SQLITE_STATIC);
-      sqlite3_bind_int(s, 6, static_cast<int>(l->state));
-      sqlite3_bind_int64(s, 7, options_.clock.to_unix_ms(l->expires));
-    }
+    if (sqlite3_step(s) != SQLITE_DONE) return fail("cannot write lease");
+  }
+  for (const auto& l : changes.written) {
+    sqlite3_stmt* s = upsert_.get();
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    sqlite3_bind_int64(s, 1, l.address);
+    sqlite3_bind_blob(s, 2, l.client.bytes.data(), static_cast<int>(l.client.bytes.size()), SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, l.hw.type);
+    sqlite3_bind_blob(s, 4, l.hw.bytes.data(), l.hw.length, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, l.hostname.data(), static_cast<int>(l.hostname.size()), SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, static_cast<int>(l.state));
+    sqlite3_bind_int64(s, 7, options_.clock.to_unix_ms(l.expires));
     if (sqlite3_step(s) != SQLITE_DONE) return fail("cannot write lease");
   }
   if (!exec(db_.get(), "COMMIT", err)) return fail("cannot commit leases");
-  dirty_.clear();
   return Ok{};
 }
 

@@ -2,9 +2,9 @@
 // The embedded lease database: SQLite in WAL mode, durable across restarts and kill -9.
 //
 // Reads come from an in-memory copy of the table (MemoryLeaseStore), so allocation never waits on
-// disk. Changes are journalled per address and written by flush() in one transaction: the driver
-// calls it once per event-loop turn, before sending the ACKs of that turn (group commit). Offers are
-// never written; they are worth nothing after a restart.
+// disk. Changes are journalled per address and written in one transaction, by flush() or by
+// take_changes() + write() (the datapath writes on a worker thread), before the ACKs they produced
+// are sent (group commit). Offers are never written; they are worth nothing after a restart.
 #include <sqlite3.h>
 
 #include <chrono>
@@ -66,6 +66,10 @@ class SqliteLeaseStore final : public dhcp::LeaseStore {
   std::vector<dhcp::Lease> list() const override { return cache_.list(); }
   std::size_t expire(TimePoint now) override { return cache_.expire(now); }
   Result<Ok, dhcp::StoreError> flush() override;
+  dhcp::LeaseChanges take_changes() override;
+  // Touches only the database connection: safe on another thread while the engine runs.
+  Result<Ok, dhcp::StoreError> write(const dhcp::LeaseChanges& changes) override;
+  void requeue(const dhcp::LeaseChanges& changes) override;
 
   std::size_t pending() const { return dirty_.size(); }  // addresses changed since the last flush
   const std::string& path() const { return path_; }
