@@ -3,8 +3,9 @@
 # veth pair between two network namespaces, every server with durable leases and quiet logs.
 #   usage: bench/dhcp_bench.sh PATH_TO_BOOTGATE [SECONDS_PER_RATE (default 10)]
 # For each server and offered rate (1000/s, 4000/s, "flood" = 20000/s): achieved DORA exchanges/s,
-# drops (DISCOVER-OFFER / REQUEST-ACK), average latency, server CPU seconds and CPU per 1000
-# exchanges; then a 5000-client avalanche (perfdhcp --scenario avalanche) and its duration. Each run
+# drops (DISCOVER-OFFER / REQUEST-ACK) and how many replies perfdhcp's own socket dropped for a full
+# receive buffer ("cli ovfl": the load generator's loss, not the server's), average latency, server
+# CPU seconds and CPU per 1000 exchanges; then a 5000-client avalanche (perfdhcp --scenario avalanche) and its duration. Each run
 # starts the server on an empty lease database. Results as ratios against Kea and dnsmasq at the end.
 # perfdhcp runs with -B (broadcast flag), so every server answers by broadcast and none depends on
 # how it reaches a client without an address. Needs root. On a 2-core VM perfdhcp itself tops out near 5000 exchanges/s: compare CPU per exchange.
@@ -86,18 +87,25 @@ stop_server() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 HZ=$(getconf CLK_TCK)
 # field OUT NAME: the values of a per-exchange statistic, space separated (DO then RA)
+# Datagrams the client namespace's UDP sockets dropped for a full receive buffer: perfdhcp's one
+# socket overflowing counts as "drops" that the server did not cause.
+client_overflows() {
+  ip netns exec "$CLI" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["RcvbufErrors"] }' /proc/net/snmp
+}
 field() { sed -n "s/^$2: *\([0-9.]*\).*/\1/p" "$1" | tr '\n' ' ' | sed 's/ $//'; }
 
 declare -A RATE CPU DROPS AVAL
-printf '%-9s %-6s %10s %12s %11s %8s %12s\n' server offer "DORA/s" "drops DO/RA" "avg RA ms" "CPU s" "CPU ms/1k"
+printf '%-9s %-6s %10s %12s %9s %11s %8s %12s\n' server offer "DORA/s" "drops DO/RA" "cli ovfl" "avg RA ms" "CPU s" "CPU ms/1k"
 for server in ${SERVERS:-bootgate kea dnsmasq}; do
   for offer in 1000 4000 flood; do
     r=$offer; [ "$offer" = flood ] && r=20000
     start_server "$server"
     t0=$(cpu_ticks)
+    o0=$(client_overflows)
     out=$WORK/$server-$offer.txt
     ip netns exec "$CLI" timeout $((SECS + 30)) perfdhcp -4 -B -l cli0 -r "$r" -p "$SECS" -R 60000 -W 1000000 >"$out" 2>&1
     t1=$(cpu_ticks)
+    ovfl=$(( $(client_overflows) - o0 ))
     stop_server
     drops=$(field "$out" drops | tr ' ' '/')
     avg=$(field "$out" "avg delay" | awk '{print $2}')
@@ -106,7 +114,7 @@ for server in ${SERVERS:-bootgate kea dnsmasq}; do
     cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN{printf "%.2f", t / hz}')
     per=$(awk -v c="$cpu" -v n="${acks:-0}" 'BEGIN{ if (n > 0) printf "%.1f", c * 1000000 / n; else print "-" }')
     RATE[$server,$offer]=${rate:-0}; CPU[$server,$offer]=$per; DROPS[$server,$offer]=$drops
-    printf '%-9s %-6s %10s %12s %11s %8s %12s\n' "$server" "$offer" "${rate:--}" "${drops:--}" "${avg:--}" "$cpu" "$per"
+    printf '%-9s %-6s %10s %12s %9s %11s %8s %12s\n' "$server" "$offer" "${rate:--}" "${drops:--}" "$ovfl" "${avg:--}" "$cpu" "$per"
   done
   # 5000 clients at once, each retrying with back-off until answered.
   start_server "$server"
@@ -120,7 +128,7 @@ for server in ${SERVERS:-bootgate kea dnsmasq}; do
          awk '{printf "%.2f", $1 * 3600 + $2 * 60 + $3}')
   cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN{printf "%.2f", t / hz}')
   AVAL[$server]=${secs:-0}
-  printf '%-9s %-6s %10s %12s %11s %8s\n' "$server" "aval." "-" "-" "-" "$cpu" 
+  printf '%-9s %-6s %10s %12s %9s %11s %8s\n' "$server" "aval." "-" "-" "-" "-" "$cpu" 
   if [ -n "$secs" ]; then printf '          avalanche of 5000 clients: %s s\n' "$secs"
   else printf '          avalanche of 5000 clients: not finished within %s s\n' "$AVALANCHE_LIMIT"; fi
 done
