@@ -139,25 +139,36 @@ TEST(DhcpBoot, VlanRule) {
   EXPECT_EQ(reply_of(h.send(ClientPacket(MessageType::discover, mac(1)).pxe(7))).file, "v30.efi");
 }
 
-TEST(DhcpBoot, ProxyDhcpGivesBootInformationOnly) {
+ServerConfig proxy_config(bool minimal_offer) {
   ServerConfig cfg;
   cfg.proxy = true;
+  cfg.proxy_minimal_offer = minimal_offer;
   cfg.server_id = ip("10.0.0.1");
-  Harness h(cfg, pxe_table());
-  // Port 67: a PXE DISCOVER gets an offer without an address.
-  auto out = h.send(ClientPacket(MessageType::discover, mac(1)).pxe(0));
-  ASSERT_EQ(out.action, Action::proxy_offer) << out.reason;
+  return cfg;
+}
+
+// A PXE DISCOVER on port 67 in proxy mode: the offer, checked for what every proxy offer carries.
+Packet proxy_offer_to(Harness& h, std::uint16_t arch) {
+  auto out = h.send(ClientPacket(MessageType::discover, mac(1)).pxe(arch));
+  EXPECT_EQ(out.action, Action::proxy_offer) << out.reason;
   Packet p = reply_of(out);
   EXPECT_EQ(p.message_type(), MessageType::offer);
   EXPECT_EQ(p.yiaddr, 0u);
-  EXPECT_EQ(p.file, "bios.boot");
-  EXPECT_EQ(p.siaddr, ip("10.0.0.2"));
   EXPECT_EQ(p.options.get_string(option::vendor_class), "PXEClient");
   EXPECT_EQ(p.options.get_ipv4(option::server_id), ip("10.0.0.1"));
   EXPECT_TRUE(p.options.has(option::client_uuid));
+  EXPECT_EQ(out.reply->destination.kind, Destination::Kind::broadcast);
+  return p;
+}
+
+TEST(DhcpBoot, ProxyDhcpGivesBootInformationOnly) {
+  Harness h(proxy_config(false), pxe_table());
+  // Port 67: a PXE DISCOVER gets an offer without an address.
+  Packet p = proxy_offer_to(h, 0);
+  EXPECT_EQ(p.file, "bios.boot");
+  EXPECT_EQ(p.siaddr, ip("10.0.0.2"));
   EXPECT_FALSE(p.options.has(option::lease_time));
   EXPECT_FALSE(p.options.has(option::subnet_mask));
-  EXPECT_EQ(out.reply->destination.kind, Destination::Kind::broadcast);
   EXPECT_TRUE(h.store.list().empty());
   // Non-PXE clients and REQUESTs meant for the real server are left alone.
   EXPECT_EQ(h.send(ClientPacket(MessageType::discover, mac(2))).action, Action::ignored);
@@ -177,19 +188,9 @@ TEST(DhcpBoot, ProxyDhcpGivesBootInformationOnly) {
 }
 
 TEST(DhcpBoot, ProxyMinimalOfferLeavesTheBootFileToPort4011) {
-  ServerConfig cfg;
-  cfg.proxy = true;
-  cfg.proxy_minimal_offer = true;
-  cfg.server_id = ip("10.0.0.1");
-  Harness h(cfg, pxe_table());
+  Harness h(proxy_config(true), pxe_table());
   // Port 67: "PXEClient" and our server id, no next-server, file or discovery control.
-  auto out = h.send(ClientPacket(MessageType::discover, mac(1)).pxe(7));
-  ASSERT_EQ(out.action, Action::proxy_offer) << out.reason;
-  Packet p = reply_of(out);
-  EXPECT_EQ(p.message_type(), MessageType::offer);
-  EXPECT_EQ(p.options.get_string(option::vendor_class), "PXEClient");
-  EXPECT_EQ(p.options.get_ipv4(option::server_id), ip("10.0.0.1"));
-  EXPECT_TRUE(p.options.has(option::client_uuid));
+  Packet p = proxy_offer_to(h, 7);
   EXPECT_EQ(p.siaddr, 0u);
   EXPECT_EQ(p.file, "");
   EXPECT_FALSE(p.options.has(option::bootfile_name));
