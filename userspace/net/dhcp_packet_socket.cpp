@@ -7,6 +7,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -15,6 +16,8 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+
+#include <spdlog/spdlog.h>
 
 #include "net/socket_util.hpp"
 
@@ -139,11 +142,83 @@ DhcpPacketSocket::DhcpPacketSocket(const InterfaceInfo& iface, std::span<const s
   addr.sll_family = AF_PACKET;
   addr.sll_protocol = htons(ETH_P_ALL);
   addr.sll_ifindex = ifindex_;
+  // Before bind: frames queued before the ring would be left behind in the old queue.
+  if (!map_ring())
+    spdlog::warn("dhcp: {}: no TPACKET_V3 receive ring ({}); receiving frame by frame", iface.name, std::strerror(errno));
   if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw_errno("dhcp: cannot bind a packet socket to " + iface.name);
 }
 
+DhcpPacketSocket::~DhcpPacketSocket() {
+  if (ring_) ::munmap(ring_, kBlocks * kBlockSize);
+}
+
+bool DhcpPacketSocket::map_ring() {
+  const int version = TPACKET_V3;
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) return false;
+  tpacket_req3 req{};
+  req.tp_block_size = kBlockSize;
+  req.tp_block_nr = kBlocks;
+  req.tp_frame_size = 2048;  // V3 packs frames by their real size; the kernel only checks this
+  req.tp_frame_nr = kBlockSize / req.tp_frame_size * kBlocks;
+  req.tp_retire_blk_tov = static_cast<unsigned>(kRingTimeout.count());
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0) {
+    const int v1 = TPACKET_V1;  // back to plain recvmsg
+    ::setsockopt(fd_.get(), SOL_PACKET, PACKET_VERSION, &v1, sizeof v1);
+    return false;
+  }
+  void* mem = ::mmap(nullptr, kBlocks * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd_.get(), 0);
+  if (mem == MAP_FAILED)  // MAP_LOCKED may exceed RLIMIT_MEMLOCK: then without it
+    mem = ::mmap(nullptr, kBlocks * kBlockSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
+  if (mem == MAP_FAILED) {  // take the ring down again: with one set up, recvmsg would never see a frame
+    tpacket_req3 none{};
+    ::setsockopt(fd_.get(), SOL_PACKET, PACKET_RX_RING, &none, sizeof none);
+    const int v1 = TPACKET_V1;
+    ::setsockopt(fd_.get(), SOL_PACKET, PACKET_VERSION, &v1, sizeof v1);
+    return false;
+  }
+  ring_ = static_cast<std::uint8_t*>(mem);
+  return true;
+}
+
 std::optional<RxFrame> DhcpPacketSocket::receive(std::vector<std::uint8_t>& buffer) {
+  return ring_ ? next_from_ring() : receive_one(buffer);
+}
+
+std::optional<RxFrame> DhcpPacketSocket::next_from_ring() {
+  for (;;) {
+    auto* block = reinterpret_cast<tpacket_block_desc*>(ring_ + block_ * kBlockSize);
+    auto& h = block->hdr.bh1;
+    if (left_ == 0) {
+      if (frame_) {  // every frame of this block was returned: give it back, go to the next one
+        __atomic_store_n(&h.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        block_ = (block_ + 1) % kBlocks;
+        frame_ = nullptr;
+        continue;
+      }
+      if ((__atomic_load_n(&h.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) return std::nullopt;
+      left_ = h.num_pkts;
+      frame_ = reinterpret_cast<std::uint8_t*>(block) + h.offset_to_first_pkt;
+      if (left_ == 0) continue;  // an empty retired block: hand it back
+    }
+    const auto* f = reinterpret_cast<const tpacket3_hdr*>(frame_);
+    --left_;
+    frame_ += f->tp_next_offset;
+    if (f->tp_snaplen < f->tp_len) continue;  // truncated: larger than any DHCP frame we serve
+    const auto* ll = reinterpret_cast<const sockaddr_ll*>(reinterpret_cast<const std::uint8_t*>(f) +
+                                                          TPACKET_ALIGN(sizeof(tpacket3_hdr)));
+    if (ll->sll_pkttype == PACKET_OUTGOING) continue;
+    RxFrame rx{std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(f) + f->tp_mac, f->tp_snaplen),
+               std::nullopt};
+    rx.checksum_known = (f->tp_status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) != 0;
+    // VLAN id 0 is a priority tag only: the frame belongs to the untagged network.
+    if ((f->tp_status & TP_STATUS_VLAN_VALID) && (f->hv1.tp_vlan_tci & 0x0fff) != 0)
+      rx.vlan = static_cast<std::uint16_t>(f->hv1.tp_vlan_tci & 0x0fff);
+    return rx;
+  }
+}
+
+std::optional<RxFrame> DhcpPacketSocket::receive_one(std::vector<std::uint8_t>& buffer) {
   buffer.resize(65536);
   sockaddr_ll from{};
   iovec iov{buffer.data(), buffer.size()};
