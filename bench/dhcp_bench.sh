@@ -71,7 +71,7 @@ start_server() {  # NAME: fresh lease database, started in $SRV; waits until UDP
   esac
   SERVER_PID=$!
   for _ in $(seq 100); do
-    ip netns exec "$SRV" ss -ulnp 2>/dev/null | grep -q "pid=$SERVER_PID," && return 0
+    ip netns exec "$SRV" ss -ulnp 2>/dev/null | grep ":67 " | grep -q "pid=$SERVER_PID," && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.1
   done

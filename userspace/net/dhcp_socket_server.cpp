@@ -36,6 +36,13 @@ DhcpSocketServer::DhcpSocketServer(asio::io_context& io, const std::vector<std::
                                    std::chrono::milliseconds commit_delay)
     : io_(io), ports_(ports), engine_(&engine), store_(store), on_event_(std::move(on_event)),
       on_tick_(std::move(on_tick)), timer_(io), commit_timer_(io), commit_delay_(commit_delay) {
+  // Packet sockets first: once port 67 shows as bound (what `ss` and a supervisor look for) every
+  // frame is already being received.
+  for (const auto& name : interfaces) {
+    auto info = interface_info(name);
+    ifaces_.push_back(info);
+    links_.push_back(std::make_unique<Link>(io, std::move(info), ports));
+  }
   for (auto port : ports) {
     try {
       udp_.push_back(open_udp_sender(port));
@@ -43,11 +50,6 @@ DhcpSocketServer::DhcpSocketServer(asio::io_context& io, const std::vector<std::
       throw std::runtime_error("dhcp: cannot bind UDP port " + std::to_string(port) + ": " +
                                e.code().message() + " (another DHCP server running?)");
     }
-  }
-  for (const auto& name : interfaces) {
-    auto info = interface_info(name);
-    ifaces_.push_back(info);
-    links_.push_back(std::make_unique<Link>(io, std::move(info), ports));
   }
   for (std::size_t i = 0; i < links_.size(); ++i) arm(i);
   arm_timer();
@@ -116,14 +118,17 @@ void DhcpSocketServer::on_readable(std::size_t index) {
     auto out = engine_->handle(in);
     if (on_event_) on_event_(in, out);
     flush_due = flush_due || out.store_changed;
-    if (out.reply) pending_.push_back(Pending{std::move(*out.reply), index, f.src_mac, f.dst_port, out.store_changed});
+    const bool grants = out.action == dhcp::Action::acked || out.action == dhcp::Action::bootp_reply;
+    if (out.reply)
+      pending_.push_back(Pending{std::move(*out.reply), index, f.src_mac, f.dst_port, out.store_changed, grants});
   }
   // Group commit: a reply that changed the store leaves only after the transaction holding that
   // change; one transaction covers every such reply until then (commit_delay after the last one).
-  // While a commit is pending every reply waits for it: a retransmitted REQUEST is ACKed from the
-  // uncommitted binding without changing the store again.
+  // While a commit is pending every lease grant waits for it too: a retransmitted REQUEST is ACKed
+  // from the uncommitted binding without changing the store again. OFFERs and NAKs promise nothing
+  // durable and leave at once.
   for (auto& p : pending_) {
-    if (p.needs_flush || !waiting_.empty() || writing_) waiting_.push_back(std::move(p));
+    if (p.needs_flush || (p.grants && (!waiting_.empty() || writing_))) waiting_.push_back(std::move(p));
     else send(p);
   }
   if (!flush_due && waiting_.empty()) return;
