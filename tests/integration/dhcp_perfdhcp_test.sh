@@ -39,6 +39,8 @@ check "no address given twice" test "$(field 'non unique addresses')" = "0 0 "
 check "no malformed packets" test "$(field 'Malformed packets')" = "0 "
 stop_server "$S_PID"
 check "the server logged 500 ACKs" test "$(grep -c "dhcp acked" "$WORK/S.log")" = 500
+check "its final count: 1000 frames, 1000 replies, none dropped or withheld" \
+  grep -q "dhcp: 1000 frames, 0 malformed, 0 dropped by the kernel (ring full), 1000 replies, 0 send errors, 0 withheld" "$WORK/S.log"
 "$BOOTGATE" leases --config "$WORK/site.yaml" >"$WORK/leases.txt"
 check "500 leases in the database" grep -q "^500 leases" "$WORK/leases.txt"
 check "  ... all bound" test "$(grep -c " bound " "$WORK/leases.txt")" = 500

@@ -99,7 +99,13 @@ class DhcpService final : public Service {
   }
 
   void stop() override {
-    if (net_) net_->stop();
+    if (net_) {
+      net_->stop();
+      const auto& s = net_->stats();
+      spdlog::info("dhcp: {} frames, {} malformed, {} dropped by the kernel (ring full), {} replies, {} send errors, "
+                   "{} withheld (lease store errors), {} commits",
+                   s.frames, s.bad_frames, s.kernel_drops, s.replies, s.send_errors, s.flush_errors, s.commits);
+    }
     if (store_) (void)store_->flush();
   }
 

@@ -181,6 +181,13 @@ bool DhcpPacketSocket::map_ring() {
   return true;
 }
 
+std::uint64_t DhcpPacketSocket::take_kernel_drops() const {
+  tpacket_stats_v3 st{};  // the V3 layout starts like the plain one; reading resets the counters
+  socklen_t len = ring_ ? sizeof st : sizeof(tpacket_stats);
+  if (::getsockopt(fd_.get(), SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) return 0;
+  return st.tp_drops;
+}
+
 std::optional<RxFrame> DhcpPacketSocket::receive(std::vector<std::uint8_t>& buffer) {
   return ring_ ? next_from_ring() : receive_one(buffer);
 }

@@ -73,6 +73,7 @@ void DhcpSocketServer::stop() {
     if (!r) store_.requeue(changes);
     release(waiting_, r);
   }
+  for (const auto& l : links_) stats_.kernel_drops += l->socket.take_kernel_drops();
   links_.clear();
   udp_.clear();
 }

@@ -32,6 +32,7 @@ struct DhcpSocketStats {
   std::uint64_t send_errors = 0;
   std::uint64_t flush_errors = 0;  // replies withheld because the lease store could not commit
   std::uint64_t commits = 0;       // store flushes (each one transaction)
+  std::uint64_t kernel_drops = 0;  // frames the kernel dropped for a full receive ring (as of stop())
 };
 
 class DhcpSocketServer {
