@@ -14,6 +14,9 @@
 #                               most), then stopped by PID. It never configures the interface or
 #                               touches resolv.conf (its script is /bin/true).
 #   set_mac NS IFACE MAC        gives a client interface another MAC (another client).
+#   qemu_pxe_boot NS MAC        QEMU (TCG, SeaBIOS + iPXE ROM) booting from the network on tap0 in NS,
+#                               in the background for at most 200 s; QEMU_PID, console in
+#                               $WORK/qemu-MAC.log.
 source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
 dhcp_start() {
@@ -72,3 +75,11 @@ dhclient_get() {
 }
 
 set_mac() { ip -n "$1" link set dev "$2" address "$3"; }
+
+qemu_pxe_boot() {
+  ip netns exec "$1" timeout 200 qemu-system-x86_64 -accel tcg -m 128 -nographic -no-reboot -boot n \
+    -netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
+    -device e1000,netdev=net0,mac="$2" >"$WORK/qemu-$2.log" 2>&1 </dev/null &
+  QEMU_PID=$!
+  PIDS+=("$QEMU_PID")
+}

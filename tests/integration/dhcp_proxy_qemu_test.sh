@@ -52,15 +52,7 @@ dhcp_start S "$WORK/site.yaml" "$SRV"
 check "proxy mode listens on 67 and 4011" grep -q "dhcp: proxyDHCP on br0 (ports 67,4011)" "$WORK/S.log"
 check "Kea is up" wait_until 10 grep -qs "DHCP4_STARTED" "$WORK/kea.log"
 
-boot_vm() {  # MAC: a QEMU PXE client on tap0, in the background; QEMU_PID
-  ip netns exec "$SRV" timeout 200 qemu-system-x86_64 -accel tcg -m 128 -nographic -no-reboot -boot n \
-    -netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
-    -device e1000,netdev=net0,mac="$1" >"$WORK/qemu-$1.log" 2>&1 </dev/null &
-  QEMU_PID=$!
-  PIDS+=("$QEMU_PID")
-}
-
-boot_vm $VM_MAC
+qemu_pxe_boot "$SRV" $VM_MAC
 check "bootgate sends a proxy offer (no address)" \
   wait_until 150 grep -q "dhcp proxy-offer $VM_MAC .*boot=\"boot.ipxe\"" "$WORK/S.log"
 check "Kea leases the address" wait_until 60 grep -q "DHCP4_LEASE_ALLOC.*10.0.0.100" "$WORK/kea.log"
@@ -76,7 +68,7 @@ sed -i 's/^  mode: proxy$/  mode: proxy\n  proxy_offer: minimal/' "$WORK/site.ya
 kill -HUP "$S_PID"
 check "reload to proxy_offer: minimal" wait_until 5 grep -q "reload: .* applied" "$WORK/S.log"
 VM2_MAC=52:54:00:00:06:02
-boot_vm $VM2_MAC
+qemu_pxe_boot "$SRV" $VM2_MAC
 check "the offer carries the PXE identity only" \
   wait_until 150 grep -q "dhcp proxy-offer $VM2_MAC .*PXE identity only" "$WORK/S.log"
 check "Kea leases the second VM an address" wait_until 60 grep -q "DHCP4_LEASE_ALLOC.*10.0.0.101" "$WORK/kea.log"

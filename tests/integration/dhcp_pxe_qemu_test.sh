@@ -35,11 +35,7 @@ EOF_CFG
 dhcp_start S "$WORK/site.yaml" "$SRV"
 
 # SeaBIOS runs the NIC's iPXE option ROM (-boot n); no disk, no display, 200 s at most.
-ip netns exec "$SRV" timeout 200 qemu-system-x86_64 -accel tcg -m 128 -nographic -no-reboot -boot n \
-  -netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
-  -device e1000,netdev=net0,mac=$VM_MAC >"$WORK/qemu.log" 2>&1 </dev/null &
-QEMU_PID=$!
-PIDS+=("$QEMU_PID")
+qemu_pxe_boot "$SRV" $VM_MAC
 
 check "the VM's firmware gets an address" \
   wait_until 150 grep -q "dhcp acked $VM_MAC 10.0.0.100 subnet=pxe via tap0" "$WORK/S.log"
@@ -48,5 +44,5 @@ check "  ... and the iPXE script, chosen because it already runs iPXE" \
 check "the VM fetches the script over bootgate's TFTP" \
   wait_until 60 grep -q 'tftp RRQ 10.0.0.100:[0-9]* "boot.ipxe" .*outcome=completed' "$WORK/S.log"
 stop_server "$QEMU_PID"
-[ "$FAILED" -eq 0 ] || { grep -v "^\[" "$WORK/qemu.log" | tail -20; }
+[ "$FAILED" -eq 0 ] || { grep -v "^\[" "$WORK/qemu-$VM_MAC.log" | tail -20; }
 finish

@@ -48,9 +48,11 @@ dhcp:
 EOF_CFG
 dhcp_start S "$WORK/site.yaml" "$SRV"
 
-# What crosses the client's access port: bootgate's replies must carry the tag themselves.
+# What crosses the client's access port: bootgate's replies must carry the tag themselves. DHCP only
+# (tagged or not), printed as it arrives; `ip netns exec` directly, so the PID is tcpdump's own.
 CAP=$WORK/p1.txt
-in_ns "$SW" timeout 30 tcpdump -i p1 -e -nn -l -c 8 >"$CAP" 2>"$WORK/tcpdump.err" &
+ip netns exec "$SW" timeout 30 tcpdump -i p1 -e -nn -l --immediate-mode \
+  '(udp port 67 or udp port 68) or (vlan and (udp port 67 or udp port 68))' >"$CAP" 2>"$WORK/tcpdump.err" &
 TCPDUMP_PID=$!
 PIDS+=("$TCPDUMP_PID")
 check "tcpdump listens on the client's port" wait_until 10 grep -q "listening on" "$WORK/tcpdump.err"
@@ -62,8 +64,8 @@ check "  ... with its router" test "$(kv "$L" router)" = 10.100.0.1
 check "  ... its server id" test "$(kv "$L" serverid)" = 10.100.0.1
 check "  ... and the VLAN's boot rule" test "$(kv "$L" boot_file)" = lab100/boot.img
 check "server logged vlan=100" grep -q "dhcp acked 02:00:00:00:04:01 10.100.0.50 subnet=lab100 via srv0 vlan=100" "$WORK/S.log"
+check "bootgate's replies reach the port tagged with VLAN 100" wait_until 10 grep -Eq "vlan 100, .*10\.100\.0\.1\.67 > " "$CAP"
 stop_server "$TCPDUMP_PID"
-check "bootgate's replies reach the port tagged with VLAN 100" grep -Eq "vlan 100, .*10\.100\.0\.1\.67 > " "$CAP"
 check "  ... and no untagged reply does" bash -c "! grep -v 'vlan 100' '$CAP' | grep -q '\.67 > '"
 check "untagged client gets a lease" udhcpc_get "$C2" cli0 "$L"
 check "  ... from the native subnet" test "$(kv "$L" ip)" = 10.0.0.100

@@ -23,7 +23,9 @@ ping_b() { in_ns "$A" busybox ping -c 2 -W 2 10.9.0.2 >/dev/null 2>&1; }
 # ICMP lines. No BPF filter: "vlan" in a tcpdump filter shifts the offsets of everything after it.
 capture() {
   local out=$WORK/cap$1.txt
-  in_ns "$SW" timeout 10 tcpdump -i pa -e -nn -c 40 -l >"$out" 2>/dev/null &
+  # `ip netns exec` directly, so killing $pid stops tcpdump itself; immediate mode prints each frame
+  # as it arrives rather than when a capture buffer fills.
+  ip netns exec "$SW" timeout 10 tcpdump -i pa -e -nn -c 40 -l --immediate-mode >"$out" 2>/dev/null &
   local pid=$!
   PIDS+=("$pid")
   sleep 0.5  # tcpdump has no "ready" signal; a late start only costs the ping's retries below

@@ -181,7 +181,7 @@ bool DhcpPacketSocket::map_ring() {
   return true;
 }
 
-std::uint64_t DhcpPacketSocket::take_kernel_drops() const {
+std::uint64_t DhcpPacketSocket::take_kernel_drops() {
   tpacket_stats_v3 st{};  // the V3 layout starts like the plain one; reading resets the counters
   socklen_t len = ring_ ? sizeof st : sizeof(tpacket_stats);
   if (::getsockopt(fd_.get(), SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) return 0;

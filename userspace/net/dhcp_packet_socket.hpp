@@ -54,7 +54,7 @@ class DhcpPacketSocket {
   // valid until the next call (they may point into the ring, or into `buffer`).
   std::optional<RxFrame> receive(std::vector<std::uint8_t>& buffer);
   // Frames the kernel dropped because the ring (or queue) was full, since the last call.
-  std::uint64_t take_kernel_drops() const;
+  std::uint64_t take_kernel_drops();
   // Sends a whole Ethernet frame; false (with errno) when the kernel refused it.
   bool send(std::span<const std::uint8_t> frame, const MacAddress& dst);
 

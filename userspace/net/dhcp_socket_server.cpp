@@ -119,17 +119,14 @@ void DhcpSocketServer::on_readable(std::size_t index) {
     auto out = engine_->handle(in);
     if (on_event_) on_event_(in, out);
     flush_due = flush_due || out.store_changed;
-    const bool grants = out.action == dhcp::Action::acked || out.action == dhcp::Action::bootp_reply;
-    if (out.reply)
-      pending_.push_back(Pending{std::move(*out.reply), index, f.src_mac, f.dst_port, out.store_changed, grants});
+    if (out.reply) pending_.push_back(Pending{std::move(*out.reply), index, f.src_mac, f.dst_port, out.store_changed});
   }
-  // Group commit: a reply that changed the store leaves only after the transaction holding that
-  // change; one transaction covers every such reply until then (commit_delay after the last one).
-  // While a commit is pending every lease grant waits for it too: a retransmitted REQUEST is ACKed
-  // from the uncommitted binding without changing the store again. OFFERs and NAKs promise nothing
-  // durable and leave at once.
+  // Group commit: a reply that changed the store (every ACK and BOOTP reply: the engine re-records
+  // even a repeated binding) leaves only after the transaction holding that change; one transaction
+  // covers every such reply until then (commit_delay after the last one). OFFERs and NAKs promise
+  // nothing durable and leave at once.
   for (auto& p : pending_) {
-    if (p.needs_flush || (p.grants && (!waiting_.empty() || writing_))) waiting_.push_back(std::move(p));
+    if (p.needs_flush) waiting_.push_back(std::move(p));
     else send(p);
   }
   if (!flush_due && waiting_.empty()) return;

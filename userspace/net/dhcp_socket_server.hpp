@@ -71,7 +71,6 @@ class DhcpSocketServer {
     MacAddress peer_mac{};  // the frame's source: the client, or the router it came through
     std::uint16_t local_port = 67;
     bool needs_flush = false;
-    bool grants = false;  // an ACK or BOOTP reply: it names a lease that must be on disk first
   };
 
   void arm(std::size_t link);
