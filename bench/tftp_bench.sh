@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # TFTP benchmark: bootgate against dnsmasq, tftpd-hpa and atftpd in ONE run, each server in a network
-# namespace reached over veth from a client namespace, files on tmpfs. Prints MB/s, wall time, server
-# CPU seconds and peak RSS, and bootgate's ratios against each peer. Not part of `make test`.
+# namespace reached over veth from a client namespace, files on tmpfs. bootgate runs twice: on kernel
+# UDP sockets ("bootgate") and on AF_XDP with its XDP program on the server's veth ("bootgate-xdp").
+# Prints MB/s, wall time, server CPU seconds and peak RSS, and bootgate's ratios against each peer.
+# Not part of `make test`. SERVERS="bootgate-xdp atftpd" runs a subset.
 #   bench/tftp_bench.sh BUILD_DIR [BIG_MIB] [STORM_CLIENTS]
 set -uo pipefail
 BUILD=${1:-build}
@@ -58,6 +60,19 @@ tftp:
   max_transfers: 5000
   max_transfers_per_client: 5000
 YAML
+# The same server on the AF_XDP datapath: the program on the server's veth admits the client subnet
+# without rate limits (the bench measures the datapath, not the filter) and steers TFTP to AF_XDP.
+sed 's/^  max_transfers_per_client: 5000$/&\n  port_range: 50000-59999\n  datapath: af_xdp/' "$W/bootgate.yaml" >"$W/bootgate-xdp.yaml"
+cat >>"$W/bootgate-xdp.yaml" <<YAML
+xdp:
+  mode: required
+  attach: native
+  interfaces:
+    - name: bgb-s$$
+      vlans: [{vlan: untagged, prefixes: [10.250.0.0/24]}]
+  rate: {requests_per_second: 100000, burst: 100000, transfer_packets_per_second: 0}
+  pin_dir: /sys/fs/bpf/bootgate-bench
+YAML
 
 # start NAME CPUSET: starts that server in the server namespace inside a fresh cgroup, sets SPID.
 start() {
@@ -68,6 +83,9 @@ start() {
   for d in $CG_DIRS; do echo $BASHPID >"$d/cgroup.procs"; done  # the server inherits it from this shell
   case $name in
     bootgate) $S taskset -c "$cpus" "$BOOTGATE" serve --config "$W/bootgate.yaml" >"$W/$name.log" 2>&1 & ;;
+    # A private bpffs for the pinned maps (`ip netns exec` remounts /sys); exec keeps the PID.
+    bootgate-xdp) $S sh -c 'mount -t bpf bpf /sys/fs/bpf && exec taskset -c "$1" "$2" serve --config "$3"' sh \
+                    "$cpus" "$BOOTGATE" "$W/bootgate-xdp.yaml" >"$W/$name.log" 2>&1 & ;;
     dnsmasq) $S taskset -c "$cpus" dnsmasq -d -p 0 --conf-file=/dev/null --enable-tftp --tftp-root="$ROOT" \
                --listen-address=10.250.0.1 --bind-interfaces -u root -g root --tftp-max=5000 \
                --pid-file="$W/dnsmasq.pid" >"$W/$name.log" 2>&1 & ;;
@@ -183,7 +201,7 @@ IPERF=$($C taskset -c 0 iperf3 -c 10.250.0.1 -u -b 0 -l 1472 -t 5 -J 2>/dev/null
         python3 -c 'import json,sys; d=json.load(sys.stdin)["end"]["sum"]; print(d["bits_per_second"]*(1-d.get("lost_percent",0)/100)/8e6)')
 printf "iperf3 UDP goodput: %.1f MB/s\n" "$IPERF"
 
-SERVERS=(bootgate atftpd dnsmasq tftpd-hpa)
+read -ra SERVERS <<<"${SERVERS:-bootgate bootgate-xdp atftpd dnsmasq tftpd-hpa}"
 # Interleave servers within each scenario so drift hits all alike.
 for win in 1 64; do
   echo "== single ${BIG_MIB} MiB download, blksize 1468, windowsize $win (atftp client, client and server on CPU 0)"
@@ -196,26 +214,33 @@ for s in "${SERVERS[@]}"; do storm "$s" "$STORM" storm.bin "$STORM_MIB" c$STORM;
 
 report() {  # report TAG TITLE
   local tag=$1 s
-  printf "\n%s\n%-10s %10s %9s %9s %9s %11s %6s\n" "$2" server "MB/s" "wall s" "cpu s" "user s" "peak mem" "ok"
+  printf "\n%s\n%-13s %10s %9s %9s %9s %11s %6s\n" "$2" server "MB/s" "wall s" "cpu s" "user s" "peak mem" "ok"
   for s in "${SERVERS[@]}"; do
-    [ -n "${R[$tag,$s,wall]:-}" ] || { printf "%-10s %s\n" "$s" "(did not run)"; continue; }
+    [ -n "${R[$tag,$s,wall]:-}" ] || { printf "%-13s %s\n" "$s" "(did not run)"; continue; }
     local ok=${R[$tag,$s,ok]:-}
     [ -z "$ok" ] && ok="$(( ${R[$tag,$s,fails]} == 0 ? 1 : 0 )) (${R[$tag,$s,fails]} failed)"
-    printf "%-10s %10.1f %9.2f %9.2f %9.2f %8d kB %s\n" "$s" "${R[$tag,$s,mbps]}" "${R[$tag,$s,wall]}" "${R[$tag,$s,cpu]}" "${R[$tag,$s,user]}" "${R[$tag,$s,rss]}" "$ok"
+    printf "%-13s %10.1f %9.2f %9.2f %9.2f %8d kB %s\n" "$s" "${R[$tag,$s,mbps]}" "${R[$tag,$s,wall]}" "${R[$tag,$s,cpu]}" "${R[$tag,$s,user]}" "${R[$tag,$s,rss]}" "$ok"
   done
-  for s in "${SERVERS[@]:1}"; do
-    [ -n "${R[$tag,$s,wall]:-}" ] && [ -n "${R[$tag,bootgate,wall]:-}" ] || continue
-    local cpu_ratio="n/a"
-    if [ "$(echo "${R[$tag,$s,cpu]} > 0" | bc -l)" = 1 ]; then cpu_ratio=$(printf "%.2f" "$(echo "${R[$tag,bootgate,cpu]} / ${R[$tag,$s,cpu]}" | bc -l)"); fi
-    local user_ratio="n/a"
-    if [ "$(echo "${R[$tag,$s,user]} > 0" | bc -l)" = 1 ]; then user_ratio=$(printf "%.2f" "$(echo "${R[$tag,bootgate,user]} / ${R[$tag,$s,user]}" | bc -l)"); fi
-    printf "  bootgate vs %-9s throughput x%.2f   wall x%.2f   cpu x%s   user cpu x%s\n" "$s" \
-      "$(echo "${R[$tag,bootgate,mbps]} / ${R[$tag,$s,mbps]}" | bc -l)" \
-      "$(echo "${R[$tag,bootgate,wall]} / ${R[$tag,$s,wall]}" | bc -l)" "$cpu_ratio" "$user_ratio"
+  local b p
+  for b in bootgate bootgate-xdp; do
+    [ -n "${R[$tag,$b,wall]:-}" ] || continue
+    for p in "${SERVERS[@]}"; do
+      case $p in bootgate*) continue ;; esac
+      [ -n "${R[$tag,$p,wall]:-}" ] || continue
+      local cpu_ratio="n/a"
+      if [ "$(echo "${R[$tag,$p,cpu]} > 0" | bc -l)" = 1 ]; then cpu_ratio=$(printf "%.2f" "$(echo "${R[$tag,$b,cpu]} / ${R[$tag,$p,cpu]}" | bc -l)"); fi
+      local user_ratio="n/a"
+      if [ "$(echo "${R[$tag,$p,user]} > 0" | bc -l)" = 1 ]; then user_ratio=$(printf "%.2f" "$(echo "${R[$tag,$b,user]} / ${R[$tag,$p,user]}" | bc -l)"); fi
+      printf "  %-12s vs %-9s throughput x%.2f   wall x%.2f   cpu x%s   user cpu x%s\n" "$b" "$p" \
+        "$(echo "${R[$tag,$b,mbps]} / ${R[$tag,$p,mbps]}" | bc -l)" \
+        "$(echo "${R[$tag,$b,wall]} / ${R[$tag,$p,wall]}" | bc -l)" "$cpu_ratio" "$user_ratio"
+    done
   done
 }
 report w1 "single download, windowsize 1"
 report w64 "single download, windowsize 64 (dnsmasq and tftpd-hpa do not implement windowsize: they run at window 1)"
-printf "  bootgate window 64 vs iperf3 UDP ceiling: %.0f %%\n" "$(echo "100 * ${R[w64,bootgate,mbps]:-0} / $IPERF" | bc -l)"
+for b in bootgate bootgate-xdp; do
+  [ -n "${R[w64,$b,mbps]:-}" ] && printf "  %s window 64 vs iperf3 UDP ceiling: %.0f %%\n" "$b" "$(echo "100 * ${R[w64,$b,mbps]} / $IPERF" | bc -l)"
+done
 report c$CLIENTS "$CLIENTS concurrent downloads"
 report c$STORM "$STORM-client storm"

@@ -133,6 +133,8 @@ struct bg_config {
   __u16 max_dhcp_request;         /* UDP payload bytes of a BOOTREQUEST */
   __u64 clock_offset_ns;          /* added to bpf_ktime_get_coarse_ns(); tests drive time with it, 0 in service */
   __u32 local_addrs[BG_MAX_LOCAL_ADDRS]; /* network order; 0 = unused slot; ignored with ANY_LOCAL */
+  __u32 xsk_ifindex;              /* admitted TFTP from this interface goes to AF_XDP (bg_xsks); 0 = none */
+  __u32 pad2;
 };
 
 /* bg_control: array of 1. */

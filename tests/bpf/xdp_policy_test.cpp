@@ -48,6 +48,14 @@ TEST(XdpPolicyCompile, BuildsKeysWithGenerationAndFixedPrefixBits) {
   EXPECT_EQ(t.macs[0].prefixlen, BG_MAC_FIXED_BITS + 24u);
   EXPECT_EQ(t.config.local_addrs[0], htonl(0x0A000001));
   EXPECT_EQ(t.config.local_addrs[1], 0u);
+  EXPECT_EQ(t.config.xsk_ifindex, 0u);  // no AF_XDP datapath: everything admitted goes to the kernel
+}
+
+TEST(XdpPolicyCompile, AfXdpInterfaceBecomesItsIfindex) {
+  auto s = section_from_yaml(kTwoVlans);
+  s.af_xdp_interface = "eth7";
+  const auto t = compile_policy(s, 0, [](const std::string& name) { return name == "eth7" ? 42u : 0u; });
+  EXPECT_EQ(t.config.xsk_ifindex, 42u);
 }
 
 TEST(XdpPolicyCompile, UnknownInterfaceIsAnInterfaceError) {

@@ -16,7 +16,9 @@
 #                                   200,000 transfer packets/s: a lock-step veth download runs ~30k/s),
 #                                   plus EXTRA_VLAN_YAML (more "- vlan: ..." items)
 #                                   With LAB_DHCP=1 also a DHCP server on trunk0 for VLAN 10 (pool
-#                                   .100-.150).
+#                                   .100-.150). LAB_TFTP_EXTRA: more lines for the tftp section
+#                                   (indented two spaces), e.g. "  datapath: af_xdp". LAB_REQ_RATE
+#                                   replaces "requests_per_second: 5, burst: 10".
 #   counter NAME                    a counter from `bootgate stats` (e.g. drop.vlan), 0 if absent
 #   tftp_fetch NS FILE OUT [SECS]   curl download in NS, bounded by SECS (default 5); curl's status
 
@@ -54,6 +56,7 @@ tftp:
   port_range: 50000-50999
   timeout: 1s
   retries: 3
+${LAB_TFTP_EXTRA:-}
 xdp:
   mode: $mode
   attach: native
@@ -64,7 +67,7 @@ xdp:
         - vlan: 10
           prefixes: [10.20.0.0/25]
 $extra
-  rate: {requests_per_second: 5, burst: 10, transfer_packets_per_second: 200000, transfer_burst: 50000,
+  rate: {${LAB_REQ_RATE:-requests_per_second: 5, burst: 10}, transfer_packets_per_second: 200000, transfer_burst: 50000,
          global_requests_per_second: 2000, global_burst: 4000}
   pin_dir: $LAB_PIN
 YAML

@@ -1,5 +1,6 @@
 // bootgate serve / check-config: the appliance on one io_context thread.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
@@ -10,6 +11,9 @@
 #include "config/config.hpp"
 #include "net/tftp_socket_server.hpp"
 #include "store/file_root.hpp"
+#if BOOTGATE_HAVE_XDP
+#include "net/xsk_tftp_server.hpp"
+#endif
 
 namespace bg = bootgate;
 namespace asio = boost::asio;
@@ -100,10 +104,55 @@ int serve(const std::string& config_path) {
   std::unique_ptr<bg::store::FileRoot> root;
   std::unique_ptr<bg::net::TftpSocketServer> tftp;
   auto transfer_log = std::make_shared<TransferLog>();
+  const bool af_xdp = cfg.tftp.enabled && cfg.tftp.datapath == bg::config::TftpDatapath::af_xdp;
   if (cfg.tftp.enabled) {
     try {
       root = std::make_unique<bg::store::FileRoot>(cfg.tftp.root);
-      tftp = std::make_unique<bg::net::TftpSocketServer>(io, cfg.tftp, *root,
+    } catch (const std::system_error& e) {
+      std::cerr << "bootgate: " << e.what() << "\n";
+      return kExitFailed;
+    }
+  }
+  // AF_XDP before port 69: once the port is bound, whoever waits for it finds every datapath ready.
+#if BOOTGATE_HAVE_XDP
+  std::unique_ptr<bg::net::XskTftpServer> xsk_tftp;
+  if (af_xdp) {
+    bg::app::AfXdpHost* host = nullptr;
+    for (auto& s : services)
+      if (auto* h = dynamic_cast<bg::app::AfXdpHost*>(s.get())) host = h;
+    const auto& ifname = cfg.xdp.interfaces.front().name;
+    if (!host) {
+      spdlog::warn("tftp: datapath af_xdp, but the XDP program is not attached: serving on sockets only");
+    } else {
+      try {
+        // Records are logged on the Asio thread, where the rest of the log's state lives.
+        xsk_tftp = std::make_unique<bg::net::XskTftpServer>(
+            cfg.tftp, ifname, *root, [host](std::uint32_t q, int fd) { host->register_xsk(q, fd); },
+            [&io, transfer_log](const bg::tftp::TransferRecord& r) {
+              asio::post(io, [r, transfer_log] { (*transfer_log)(r); });
+            });
+        host->keep_attached_on_stop();
+        xsk_tftp->start();
+        spdlog::info("tftp: AF_XDP datapath on {} ({} queue{}, {} mode)", ifname, xsk_tftp->queues(),
+                     xsk_tftp->queues() == 1 ? "" : "s", xsk_tftp->zero_copy() ? "zero-copy" : "copy");
+      } catch (const std::exception& e) {
+        if (cfg.xdp.mode == bg::config::XdpMode::required) {
+          std::cerr << "bootgate: " << e.what() << "\n";
+          return kExitFailed;
+        }
+        spdlog::warn("{} - serving TFTP on sockets only", e.what());
+        xsk_tftp.reset();
+      }
+    }
+  }
+#endif
+  if (cfg.tftp.enabled) {
+    try {
+      // With AF_XDP the port range belongs to the AF_XDP transfers (the program steers it there);
+      // what still reaches the kernel (other interfaces, IPv6) gets kernel-chosen transfer ports.
+      auto socket_cfg = cfg.tftp;
+      if (af_xdp) socket_cfg.port_min = socket_cfg.port_max = 0;
+      tftp = std::make_unique<bg::net::TftpSocketServer>(io, socket_cfg, *root,
                                                          [transfer_log](const auto& r) { (*transfer_log)(r); });
     } catch (const std::system_error& e) {
       std::cerr << "bootgate: " << bind_advice(e, config_path) << "\n";
@@ -123,7 +172,13 @@ int serve(const std::string& config_path) {
     std::cerr << "bootgate: nothing to serve: tftp and dhcp are both disabled in " << config_path << "\n";
     return kExitUsage;
   }
-  const auto active = [&] { return tftp ? tftp->active() : std::size_t{0}; };
+  const auto active = [&] {
+    std::size_t n = tftp ? tftp->active() : 0;
+#if BOOTGATE_HAVE_XDP
+    if (xsk_tftp) n += xsk_tftp->active();
+#endif
+    return n;
+  };
 
   // SIGTERM/SIGINT: stop taking requests, let running transfers finish (bounded), then exit.
   asio::signal_set stop_signals(io, SIGINT, SIGTERM);
@@ -144,6 +199,9 @@ int serve(const std::string& config_path) {
     if (ec) return;
     spdlog::info("signal {}: draining {} transfers", sig, active());
     if (tftp) tftp->stop_listening();
+#if BOOTGATE_HAVE_XDP
+    if (xsk_tftp) xsk_tftp->stop_listening();
+#endif
     for (auto& s : services) s->stop();
     *drain_deadline = bg::Clock::now() + std::chrono::seconds(10);
     drain_tick();
@@ -158,7 +216,16 @@ int serve(const std::string& config_path) {
         auto next = bg::config::load_config(config_path);
         if (next.tftp.root != cfg.tftp.root || next.tftp.listen != cfg.tftp.listen)
           spdlog::warn("reload: tftp.root and tftp.listen take effect at restart only");
-        if (tftp) tftp->reload(next.tftp);
+        if (next.tftp.datapath != cfg.tftp.datapath)
+          spdlog::warn("reload: tftp.datapath takes effect at restart only");
+        if (tftp) {
+          auto socket_cfg = next.tftp;
+          if (af_xdp) socket_cfg.port_min = socket_cfg.port_max = 0;
+          tftp->reload(socket_cfg);
+        }
+#if BOOTGATE_HAVE_XDP
+        if (xsk_tftp) xsk_tftp->reload(next.tftp);
+#endif
         for (auto& s : services) s->reload(next);
         spdlog::set_level(spdlog::level::from_str(next.log.level));
         cfg = std::move(next);
@@ -178,6 +245,17 @@ int serve(const std::string& config_path) {
     spdlog::info("tftp: {} requests, {} completed, {} refused, {} failed, {} timed out", s.requests, s.completed,
                  s.refused, s.failed, s.timed_out);
   }
+#if BOOTGATE_HAVE_XDP
+  if (xsk_tftp) {
+    xsk_tftp->stop();
+    const auto& s = xsk_tftp->stats();
+    const auto& d = xsk_tftp->datapath_stats();
+    spdlog::info("tftp af_xdp: {} requests, {} completed, {} refused, {} failed, {} timed out; {} frames in, {} out, "
+                 "{} malformed, {} not served, {} to ended transfers, {} not sent (no frame or peer), {} no port",
+                 s.requests, s.completed, s.refused, s.failed, s.timed_out, d.rx_frames, d.tx_frames, d.malformed,
+                 d.not_serving, d.no_transfer, d.tx_dropped, d.no_port);
+  }
+#endif
   return 0;
 }
 

@@ -31,6 +31,8 @@ config::XdpSection effective_section(const config::Config& cfg) {
     spdlog::warn("xdp: no TFTP transfer port range (set tftp.port_range or xdp.tftp_transfer_ports): "
                  "transfer packets pass the filter unchecked");
   // The program knows TFTP by port 69 only.
+  if (cfg.tftp.enabled && cfg.tftp.datapath == config::TftpDatapath::af_xdp && !s.interfaces.empty())
+    s.af_xdp_interface = s.interfaces.front().name;
   if (cfg.tftp.enabled)
     for (const auto& ep : cfg.tftp.listen)
       if (ep.port != 69 && ep.port != 0)
@@ -53,7 +55,7 @@ void log_attached(const std::vector<xdp::AttachResult>& results) {
   }
 }
 
-class XdpService final : public Service {
+class XdpService final : public Service, public AfXdpHost {
  public:
   XdpService(boost::asio::io_context& io, std::unique_ptr<xdp::XdpLoader> loader, const config::XdpSection& section)
       : timer_(io), loader_(std::move(loader)), section_(section) {
@@ -62,8 +64,17 @@ class XdpService final : public Service {
 
   std::string name() const override { return "xdp"; }
 
+  void register_xsk(std::uint32_t queue, int xsk_fd) override {
+    if (loader_) loader_->register_xsk(queue, xsk_fd);
+  }
+  void keep_attached_on_stop() override { keep_attached_ = true; }
+
   void reload(const config::Config& cfg) override {
     auto next = effective_section(cfg);
+    // The AF_XDP sockets were opened at start for one interface: that stays until a restart.
+    if (next.af_xdp_interface != section_.af_xdp_interface)
+      spdlog::warn("reload: tftp.datapath and the AF_XDP interface take effect at restart only");
+    next.af_xdp_interface = section_.af_xdp_interface;
     if (next.mode == config::XdpMode::off) {
       if (loader_) spdlog::warn("xdp: mode is off now: detaching, traffic is no longer filtered");
       loader_.reset();
@@ -95,8 +106,14 @@ class XdpService final : public Service {
     stopped_ = true;
     timer_.cancel();
     // Detach now: draining transfers then run on the socket datapath, which does not need XDP.
+    // AF_XDP transfers do: then the program stays until exit.
+    if (keep_attached_) return;
     if (loader_) log_final_stats();
     loader_.reset();
+  }
+
+  ~XdpService() override {
+    if (loader_ && keep_attached_) log_final_stats();
   }
 
  private:
@@ -126,6 +143,7 @@ class XdpService final : public Service {
   std::unique_ptr<xdp::XdpLoader> loader_;
   config::XdpSection section_;
   bool stopped_ = false;
+  bool keep_attached_ = false;
 };
 
 #endif  // BOOTGATE_HAVE_XDP

@@ -95,6 +95,9 @@ struct XdpSection {
   XdpTables tables;
   std::string pin_dir = "/sys/fs/bpf/bootgate";  // absolute, on a bpffs, no '.' (libbpf rewrites it)
   bool disable_vlan_offload = true;  // turn rx-vlan-hw-parse off so XDP sees the tags
+  // Not a YAML key: the app names the interface whose admitted TFTP goes to AF_XDP
+  // (tftp.datapath: af_xdp). Empty: everything admitted goes to the kernel stack.
+  std::string af_xdp_interface;
 };
 
 XdpSection parse_xdp(const NodeReader& node);

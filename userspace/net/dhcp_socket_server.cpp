@@ -95,7 +95,7 @@ void DhcpSocketServer::on_readable(std::size_t index) {
     auto rx = link.socket.receive(rx_buffer_);
     if (!rx) break;
     ++stats_.frames;
-    auto parsed = parse_udp_frame(rx->bytes, !rx->checksum_known);
+    auto parsed = parse_udp_frame(rx->bytes, rx->checksum_known ? UdpChecksum::skip : UdpChecksum::verify);
     if (!parsed.frame) {
       ++stats_.bad_frames;
       spdlog::debug("dhcp: {}: dropped a frame: {}", link.iface.name, to_string(parsed.error));

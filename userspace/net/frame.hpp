@@ -49,16 +49,24 @@ struct ParseResult {
   FrameError error = FrameError::truncated;  // when !frame
 };
 
-// Parses a whole Ethernet frame. Trailing padding after the IP packet is ignored. Skip the UDP
-// checksum check when the kernel says it is already verified or not yet filled in (a local sender
-// with checksum offload, e.g. over veth: the field holds only the pseudo-header sum).
-ParseResult parse_udp_frame(std::span<const std::uint8_t> bytes, bool verify_udp_checksum = true);
+// How the parser treats the UDP checksum. A local sender with checksum offload (over veth, say)
+// leaves only the pseudo-header sum in the field: `skip` when the kernel says so (packet sockets),
+// `allow_partial` where nothing says so (AF_XDP): such a frame passes, anything else must add up.
+enum class UdpChecksum { verify, skip, allow_partial };
 
-// Writes the frame for `f` (f.payload is the UDP payload) into `out`, replacing its contents.
-// The IP identification field is `ip_id`; DF is set and the UDP checksum computed.
+// Parses a whole Ethernet frame. Trailing padding after the IP packet is ignored.
+ParseResult parse_udp_frame(std::span<const std::uint8_t> bytes, UdpChecksum check = UdpChecksum::verify);
+
+// Bytes build_udp_frame() writes for `f` with a payload of `payload_size`.
+std::size_t udp_frame_size(const UdpFrame& f, std::size_t payload_size);
+// Writes the frame for `f` (f.payload is the UDP payload) into `out`, which must hold
+// udp_frame_size() bytes; returns that size. The IP identification field is `ip_id`; DF is set and
+// the UDP checksum computed.
+std::size_t build_udp_frame(const UdpFrame& f, std::span<std::uint8_t> out, std::uint16_t ip_id = 0);
+// The same into a vector, replacing its contents.
 void build_udp_frame(const UdpFrame& f, std::vector<std::uint8_t>& out, std::uint16_t ip_id = 0);
 
-// RFC 1071 one's complement sum helpers.
+// RFC 1071 one's complement sum helpers. `bytes` starts on a 16-bit word boundary.
 std::uint32_t checksum_add(std::uint32_t sum, std::span<const std::uint8_t> bytes);
 std::uint16_t checksum_fold(std::uint32_t sum);
 // The UDP checksum over the pseudo header and `udp` (header + payload, checksum field included as is).

@@ -69,6 +69,11 @@ PolicyTables compile_policy(const config::XdpSection& s, std::uint8_t generation
   c.global_burst = s.rate.global_burst;
   c.max_tftp_request = static_cast<std::uint16_t>(s.max_tftp_request);
   c.max_dhcp_request = static_cast<std::uint16_t>(s.max_dhcp_request);
+  if (!s.af_xdp_interface.empty()) {
+    c.xsk_ifindex = resolve(s.af_xdp_interface);
+    if (c.xsk_ifindex == 0)
+      throw XdpError(XdpFailure::interface, "xdp: interface '" + s.af_xdp_interface + "' does not exist");
+  }
 
   for (const auto& iface : s.interfaces) {
     const unsigned ifindex = resolve(iface.name);

@@ -105,6 +105,36 @@ TEST(Config, ErrorsNameFileLineAndKey) {
   }
 }
 
+namespace {
+// tftp.datapath: af_xdp with an xdp section; `tftp_extra` and `xdp_extra` add keys.
+std::string af_xdp_site(const std::string& tftp_extra, const std::string& xdp = "mode: required") {
+  return "tftp:\n  root: /tmp\n  datapath: af_xdp\n" + tftp_extra + "xdp:\n  " + xdp +
+         "\n  interfaces:\n    - name: eth0\n      vlans: [{vlan: untagged, prefixes: [10.0.0.0/24]}]\n";
+}
+}  // namespace
+
+TEST(Config, AfXdpDatapath) {
+  EXPECT_EQ(parse("tftp: {root: /tmp}\n").tftp.datapath, TftpDatapath::sockets);
+  const auto c = parse(af_xdp_site("  port_range: 50000-50999\n"));
+  EXPECT_EQ(c.tftp.datapath, TftpDatapath::af_xdp);
+  EXPECT_EQ(parse(af_xdp_site("  single_port: true\n")).tftp.datapath, TftpDatapath::af_xdp);
+  EXPECT_EQ(parse(af_xdp_site("  port_range: 50000-50999\n", "mode: optional\n  tftp_transfer_ports: 50000-50999"))
+                .tftp.datapath,
+            TftpDatapath::af_xdp);
+
+  EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  datapath: dpdk\n").rfind("site.yaml:3: tftp.datapath: 'dpdk' is not one of", 0), 0u);
+  EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  port_range: 50000-50999\n  datapath: af_xdp\n"),
+            "site.yaml:4: tftp.datapath: af_xdp needs the XDP program: set xdp.mode to required or optional");
+  EXPECT_EQ(error_of(af_xdp_site("")),
+            "site.yaml:3: tftp.datapath: af_xdp needs tftp.port_range (or tftp.single_port): the transfer ports it owns");
+  EXPECT_EQ(error_of(af_xdp_site("  port_range: 50000-50999\n", "tftp_transfer_ports: 40000-40999")),
+            "site.yaml:3: tftp.datapath: af_xdp needs xdp.tftp_transfer_ports to match tftp.port_range (or to be left out)");
+  const auto two = "tftp:\n  root: /tmp\n  datapath: af_xdp\n  port_range: 50000-50999\nxdp:\n  interfaces:\n"
+                   "    - {name: eth0, vlans: [{vlan: untagged, prefixes: [10.0.0.0/24]}]}\n"
+                   "    - {name: eth1, vlans: [{vlan: untagged, prefixes: [10.1.0.0/24]}]}\n";
+  EXPECT_EQ(error_of(two), "site.yaml:3: tftp.datapath: af_xdp serves one interface; xdp.interfaces lists 2");
+}
+
 TEST(Config, ShippedExampleIsValid) {
   auto c = load_config(std::string(BOOTGATE_SOURCE_DIR) + "/config/bootgate.yaml");
   EXPECT_TRUE(c.tftp.enabled);

@@ -25,6 +25,68 @@ TEST(Frame, Rfc1071Example) {
   EXPECT_EQ(checksum_fold(checksum_add(0, bytes)), static_cast<std::uint16_t>(~0xddf2));
 }
 
+// The plain RFC 1071 loop, one 16-bit word at a time: what the fast sum must agree with.
+std::uint32_t reference_sum(std::span<const std::uint8_t> b) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < b.size(); i += 2) sum += (std::uint32_t{b[i]} << 8) | (i + 1 < b.size() ? b[i + 1] : 0);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint32_t>(sum);
+}
+
+TEST(Frame, FastSumMatchesTheWordByWordSum) {
+  std::vector<std::uint8_t> bytes(9001);
+  std::uint32_t x = 12345;
+  for (auto& b : bytes) b = static_cast<std::uint8_t>((x = x * 1103515245u + 12345u) >> 16);
+  // Every length from 0 to 64 (all tail shapes), a TFTP block, odd and jumbo sizes, at odd offsets
+  // (the data need not be aligned), and all-ones words (carries on every addition).
+  for (std::size_t len : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 63, 64, 1468, 1471, 9000}) {
+    for (std::size_t off : {0, 1, 3}) {
+      const auto span = std::span(bytes).subspan(off, len);
+      EXPECT_EQ(checksum_add(0, span), reference_sum(span)) << len << "@" << off;
+      EXPECT_EQ(checksum_fold(checksum_add(0xfffe, span)), checksum_fold(reference_sum(span) + 0xfffe)) << len << "@" << off;
+    }
+  }
+  const std::vector<std::uint8_t> ones(4096, 0xff);
+  EXPECT_EQ(checksum_add(0, ones), reference_sum(ones));
+}
+
+TEST(Frame, OffloadedChecksumPassesOnlyWhereAllowed) {
+  std::vector<std::uint8_t> payload(100, 0x5a);
+  std::vector<std::uint8_t> frame;
+  auto f = sample(payload);
+  f.dst_ip = 0x0a000002;
+  build_udp_frame(f, frame);
+  // What a sender with checksum offload hands over: the folded pseudo-header sum, not complemented.
+  const std::uint32_t udp_len = 8 + 100;
+  const std::uint32_t pseudo = (f.src_ip >> 16) + (f.src_ip & 0xffff) + (f.dst_ip >> 16) + (f.dst_ip & 0xffff) + 17 + udp_len;
+  const auto partial = static_cast<std::uint16_t>(~checksum_fold(pseudo));
+  frame[40] = static_cast<std::uint8_t>(partial >> 8);
+  frame[41] = static_cast<std::uint8_t>(partial);
+  EXPECT_EQ(parse_udp_frame(frame).error, FrameError::bad_checksum);
+  EXPECT_TRUE(parse_udp_frame(frame, UdpChecksum::allow_partial).frame);
+  frame[41] ^= 0x10;  // neither complete nor the partial value: still refused
+  EXPECT_EQ(parse_udp_frame(frame, UdpChecksum::allow_partial).error, FrameError::bad_checksum);
+}
+
+TEST(Frame, BuildsInPlaceIntoACallersBuffer) {
+  std::vector<std::uint8_t> payload(1468);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 13);
+  auto f = sample(payload);
+  f.vlan = 42;
+  std::vector<std::uint8_t> expect;
+  build_udp_frame(f, expect, 7);
+  // The payload already at its place in the buffer (as a datapath writes it), the headers around it.
+  std::vector<std::uint8_t> buf(2048, 0xee);
+  const std::size_t at = 14 + 4 + 20 + 8;
+  std::copy(payload.begin(), payload.end(), buf.begin() + at);
+  f.payload = std::span<const std::uint8_t>(buf).subspan(at, payload.size());
+  ASSERT_EQ(udp_frame_size(f, payload.size()), expect.size());
+  ASSERT_EQ(build_udp_frame(f, std::span(buf), 7), expect.size());
+  EXPECT_TRUE(std::equal(expect.begin(), expect.end(), buf.begin()));
+  std::vector<std::uint8_t> small(expect.size() - 1);
+  EXPECT_THROW(build_udp_frame(f, std::span(small), 7), std::exception);
+}
+
 TEST(Frame, BuildsAndParsesUntagged) {
   std::vector<std::uint8_t> payload(301);
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7);
@@ -108,7 +170,7 @@ TEST(Frame, DetectsCorruption) {
 
   bad = good;
   bad.back() ^= 0x01;  // the kernel vouched for the checksum (or offload fills it in later)
-  EXPECT_TRUE(parse_udp_frame(bad, false).frame);
+  EXPECT_TRUE(parse_udp_frame(bad, UdpChecksum::skip).frame);
 
   bad = good;
   bad[12] = 0x86;  // IPv6

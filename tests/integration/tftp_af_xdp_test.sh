@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# TFTP on the AF_XDP datapath (tftp.datapath: af_xdp): the XDP program on the server's trunk veth
+# steers admitted TFTP frames into AF_XDP sockets, and bootgate answers with whole frames, tagged with
+# the client's VLAN, without the kernel's UDP stack. Real clients (curl, atftp, tftp-hpa) on VLAN 10
+# download (SHA-256), with windows and block rollover, upload, meet errors 1 and 2, and 40 of them
+# run at once; the replies carry the VLAN tag on the wire; DHCP stays on the kernel path; and the
+# closing totals show the AF_XDP engine, not the socket one, served it all.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/netns.sh"
+source "$(dirname "$0")/xdp_lab.sh"
+source "$(dirname "$0")/dhcp_lib.sh"
+require_root
+require_cmd curl atftp tftp tcpdump busybox sha256sum
+require_vlan_tag
+
+ROOT=$WORK/root
+mkdir -p "$ROOT" "$WORK/out" "$ROOT/up"
+head -c 3000000 /dev/urandom >"$ROOT/boot.img"
+head -c $((33 << 20)) /dev/urandom >"$ROOT/big.img"  # > 65535 blocks of 512 bytes: rollover
+head -c 1000000 /dev/urandom >"$WORK/upload.bin"
+chmod -R a+rwX "$ROOT"
+
+lab_setup
+lab_client ok 10 10.20.0.10
+LAB_DHCP=1
+LAB_REQ_RATE="requests_per_second: 100, burst: 100"  # 40 requests at once from one client
+LAB_TFTP_EXTRA="  datapath: af_xdp
+  uploads: {enabled: true}"
+lab_config "$WORK/bootgate.yaml" "$ROOT" required
+dhcp_start S "$WORK/bootgate.yaml" "$LAB_SRV"
+C="ip netns exec $LAB_ok"
+
+check "AF_XDP datapath up on trunk0" contains "$WORK/S.log" "tftp: AF_XDP datapath on trunk0 (1 queue"
+
+# What leaves the server's port: replies from the transfer ports must carry VLAN 10 themselves (the
+# client's port would also take them untagged). `ip netns exec` directly: the PID is tcpdump's own.
+CAP=$WORK/trunk.txt
+ip netns exec "$LAB_SW" timeout 60 tcpdump -i p-srv -e -nn -l --immediate-mode \
+  'vlan and udp src portrange 50000-50999' >"$CAP" 2>"$WORK/tcpdump.err" &
+TCPDUMP_PID=$!
+PIDS+=("$TCPDUMP_PID")
+check "tcpdump listens on the server's port" wait_until 10 grep -q "listening on" "$WORK/tcpdump.err"
+
+redirect0=$(counter verdict.admit_redirect)
+tftp_fetch "$LAB_ok" boot.img "$WORK/out/curl.img" 20
+check "curl (blksize 1468): download matches (SHA-256)" same_file "$ROOT/boot.img" "$WORK/out/curl.img"
+redirected=$(( $(counter verdict.admit_redirect) - redirect0 ))
+check "its RRQ and ACKs went to AF_XDP (verdict.admit_redirect +$redirected, blocks: 2044)" test "$redirected" -ge 2044
+check "replies on the wire carry VLAN 10" wait_until 10 grep -q "vlan 10.*10.20.0.1.5[0-9]* > 10.20.0.10" "$CAP"
+kill "$TCPDUMP_PID" 2>/dev/null
+
+rm -f "$WORK/out/atftp.img"
+$C timeout 30 atftp --option "blksize 1468" --option "windowsize 64" --option "tsize" \
+  -g -r boot.img -l "$WORK/out/atftp.img" 10.20.0.1 69 >"$WORK/atftp.out" 2>&1
+check "atftp (blksize 1468, windowsize 64, tsize): download matches" same_file "$ROOT/boot.img" "$WORK/out/atftp.img"
+
+rm -f "$WORK/out/big.img"
+$C timeout 60 curl -sS -m 50 --tftp-blksize 512 -o "$WORK/out/big.img" tftp://10.20.0.1/big.img 2>>"$WORK/curl.err"
+check "curl (blksize 512) 33 MiB past block 65535: matches" same_file "$ROOT/big.img" "$WORK/out/big.img"
+
+(cd "$WORK/out" && $C timeout 30 tftp 10.20.0.1 -m binary -c get boot.img hpa.img) >"$WORK/hpa.out" 2>&1
+check "tftp-hpa (512-byte blocks): download matches" same_file "$ROOT/boot.img" "$WORK/out/hpa.img"
+
+(cd "$WORK/out" && $C timeout 20 tftp 10.20.0.1 -m binary -c get nosuch.img nosuch.img) >"$WORK/hpa-missing.out" 2>&1
+check "missing file: tftp-hpa prints error code 1" grep -q "Error code 1" "$WORK/hpa-missing.out"
+(cd "$WORK/out" && $C timeout 20 tftp 10.20.0.1 -m binary -c get ../../etc/passwd passwd) >"$WORK/hpa-trav.out" 2>&1
+check "traversal: tftp-hpa prints error code 2" grep -q "Error code 2" "$WORK/hpa-trav.out"
+check "  ... and nothing was written for it" test ! -s "$WORK/out/passwd"
+
+$C timeout 30 atftp --option "blksize 1468" -p -l "$WORK/upload.bin" -r up/config.bin 10.20.0.1 69 >"$WORK/atftp-put.out" 2>&1
+check "atftp upload (WRQ) lands whole in the root" same_file "$WORK/upload.bin" "$ROOT/up/config.bin"
+
+# 40 clients at once.
+pids=()
+for i in $(seq 40); do
+  $C timeout 60 curl -sS -m 50 --tftp-blksize 1468 -o "$WORK/out/many.$i" tftp://10.20.0.1/boot.img 2>>"$WORK/curl.err" &
+  pids+=($!)
+done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+bad=0
+for i in $(seq 40); do same_file "$ROOT/boot.img" "$WORK/out/many.$i" || bad=$((bad + 1)); done
+check "40 concurrent downloads: none failed, all match ($failed failed, $bad differ)" test $((failed + bad)) -eq 0
+
+pass0=$(counter verdict.admit_pass)
+check "DHCP stays on the kernel path: udhcpc gets a lease" udhcpc_get "$LAB_ok" eth0 "$WORK/lease.env"
+check "  ... admitted to the kernel stack (verdict.admit_pass rose)" test "$(counter verdict.admit_pass)" -gt "$pass0"
+
+stop_server "$S_PID"
+# 4 refused: errors 1 and 2, and the ACK tftp-hpa sends to port 69 after each error gets error 5.
+check "closing totals: the AF_XDP engine served 47 requests, all completed or refused" \
+  grep -q "tftp af_xdp: 47 requests, 45 completed, 4 refused, 0 failed, 0 timed out" "$WORK/S.log"
+check "  ... and the socket engine none" grep -q "tftp: 0 requests" "$WORK/S.log"
+check "  ... no frame went unsent" grep -q "0 not sent (no frame or peer)" "$WORK/S.log"
+finish
