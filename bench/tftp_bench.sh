@@ -62,7 +62,7 @@ tftp:
 YAML
 # The same server on the AF_XDP datapath: the program on the server's veth admits the client subnet
 # without rate limits (the bench measures the datapath, not the filter) and steers TFTP to AF_XDP.
-sed 's/^  max_transfers_per_client: 5000$/&\n  port_range: 50000-59999\n  datapath: af_xdp/' "$W/bootgate.yaml" >"$W/bootgate-xdp.yaml"
+sed 's/^  max_transfers_per_client: 5000$/&\n  port_range: 61000-64999\n  datapath: af_xdp/' "$W/bootgate.yaml" >"$W/bootgate-xdp.yaml"
 cat >>"$W/bootgate-xdp.yaml" <<YAML
 xdp:
   mode: required

@@ -355,10 +355,10 @@ int bootgate_xdp(struct xdp_md *ctx) {
 
   f.ctr->admit[cls]++;
   vlan_count(&f, BG_VSTAT_ADMITTED);
-  /* TFTP on the AF_XDP interface goes to the socket of this rx queue if one is registered; all
-   * else (DHCP, other interfaces, a queue without a socket) to the kernel stack. */
+  /* TFTP on the AF_XDP interface with at most one tag goes to the socket of this rx queue if one
+   * is registered; all else (DHCP, QinQ, other interfaces, a queue without a socket) to the kernel. */
   int action = XDP_PASS;
-  if (pc == PORT_TFTP && cfg->xsk_ifindex != 0 && ctx->ingress_ifindex == cfg->xsk_ifindex)
+  if (pc == PORT_TFTP && cfg->xsk_ifindex != 0 && ctx->ingress_ifindex == cfg->xsk_ifindex && outer == BG_VID_NONE)
     action = bpf_redirect_map(&bg_xsks, ctx->rx_queue_index, XDP_PASS);
   f.ctr->verdict[action == XDP_REDIRECT ? BG_VERDICT_ADMIT_REDIRECT : BG_VERDICT_ADMIT_PASS]++;
   return action;

@@ -26,6 +26,7 @@ LAB_DHCP=1
 lab_config "$WORK/bootgate.yaml" "$ROOT" required
 dhcp_start S "$WORK/bootgate.yaml" "$LAB_SRV"
 check "XDP attached to trunk0 in native mode" contains "$WORK/S.log" "xdp: attached to trunk0 in native mode"
+check "TFTP runs on AF_XDP (tftp.datapath auto)" contains "$WORK/S.log" "tftp: AF_XDP datapath on trunk0"
 check "program visible on trunk0" bash -c "ip -n $LAB_SRV link show trunk0 | grep -q 'prog/xdp'"
 check "bootgate stats reads the pinned counters" bash -c "'$BOOTGATE' stats --pin-dir '$LAB_PIN' >/dev/null"
 

@@ -41,6 +41,8 @@ lab_config "$WORK/noports.yaml" "$ROOT" required
 sed -i '/port_range:/d' "$WORK/noports.yaml"
 start_server N "$WORK/noports.yaml" ip netns exec "$LAB_SRV"
 check "no transfer port range: warned" grep -q "no TFTP transfer port range" "$WORK/N.log"
+check "  ... and TFTP stays on sockets (datapath auto), saying why" \
+  grep -q "tftp: socket datapath (no AF_XDP: af_xdp needs tftp.port_range" "$WORK/N.log"
 tftp_fetch "$LAB_ok" small.img "$WORK/out/n.img" 10
 check "  ... download works, transfer packets passed unfiltered" same_file "$ROOT/small.img" "$WORK/out/n.img"
 check "  ... and were not counted as ours" test "$(counter admit.tftp_transfer)" -eq 0

@@ -104,7 +104,8 @@ int serve(const std::string& config_path) {
   std::unique_ptr<bg::store::FileRoot> root;
   std::unique_ptr<bg::net::TftpSocketServer> tftp;
   auto transfer_log = std::make_shared<TransferLog>();
-  const bool af_xdp = cfg.tftp.enabled && cfg.tftp.datapath == bg::config::TftpDatapath::af_xdp;
+  const bool explicit_af_xdp = cfg.tftp.datapath == bg::config::TftpDatapath::af_xdp;
+  bool af_xdp = bg::config::wants_af_xdp(cfg);  // false again if it cannot start
   if (cfg.tftp.enabled) {
     try {
       root = std::make_unique<bg::store::FileRoot>(cfg.tftp.root);
@@ -121,8 +122,13 @@ int serve(const std::string& config_path) {
     for (auto& s : services)
       if (auto* h = dynamic_cast<bg::app::AfXdpHost*>(s.get())) host = h;
     const auto& ifname = cfg.xdp.interfaces.front().name;
+    const auto mtu = bg::net::interface_mtu(ifname);
     if (!host) {
-      spdlog::warn("tftp: datapath af_xdp, but the XDP program is not attached: serving on sockets only");
+      spdlog::log(explicit_af_xdp ? spdlog::level::warn : spdlog::level::info,
+                  "tftp: socket datapath (the XDP program is not attached, so no AF_XDP)");
+    } else if (!explicit_af_xdp && mtu > bg::net::kXskMaxMtu) {
+      spdlog::info("tftp: socket datapath ({} has MTU {}, above the {} AF_XDP frames carry)", ifname, mtu,
+                   bg::net::kXskMaxMtu);
     } else {
       try {
         // Records are logged on the Asio thread, where the rest of the log's state lives.
@@ -136,7 +142,7 @@ int serve(const std::string& config_path) {
         spdlog::info("tftp: AF_XDP datapath on {} ({} queue{}, {} mode)", ifname, xsk_tftp->queues(),
                      xsk_tftp->queues() == 1 ? "" : "s", xsk_tftp->zero_copy() ? "zero-copy" : "copy");
       } catch (const std::exception& e) {
-        if (cfg.xdp.mode == bg::config::XdpMode::required) {
+        if (explicit_af_xdp && cfg.xdp.mode == bg::config::XdpMode::required) {
           std::cerr << "bootgate: " << e.what() << "\n";
           return kExitFailed;
         }
@@ -144,7 +150,13 @@ int serve(const std::string& config_path) {
         xsk_tftp.reset();
       }
     }
+  } else if (cfg.tftp.enabled && cfg.xdp.mode != bg::config::XdpMode::off &&
+             cfg.tftp.datapath == bg::config::TftpDatapath::automatic) {
+    spdlog::info("tftp: socket datapath (no AF_XDP: {})", bg::config::af_xdp_obstacle(cfg));
   }
+  af_xdp = xsk_tftp != nullptr;
+#else
+  af_xdp = false;
 #endif
   if (cfg.tftp.enabled) {
     try {

@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <stdexcept>
 
 #include "app/service.hpp"
@@ -31,13 +32,27 @@ config::XdpSection effective_section(const config::Config& cfg) {
     spdlog::warn("xdp: no TFTP transfer port range (set tftp.port_range or xdp.tftp_transfer_ports): "
                  "transfer packets pass the filter unchecked");
   // The program knows TFTP by port 69 only.
-  if (cfg.tftp.enabled && cfg.tftp.datapath == config::TftpDatapath::af_xdp && !s.interfaces.empty())
+  if (config::wants_af_xdp(cfg) && !s.interfaces.empty())
     s.af_xdp_interface = s.interfaces.front().name;
   if (cfg.tftp.enabled)
     for (const auto& ep : cfg.tftp.listen)
       if (ep.port != 69 && ep.port != 0)
         spdlog::warn("xdp: tftp.listen {} is not port 69: requests to it pass the filter unchecked", ep.to_string());
   return s;
+}
+
+// The program treats every packet to a transfer port as TFTP (filtered, and with AF_XDP taken from
+// the kernel). If the kernel also hands those ports out as ephemeral ports, a local program's UDP
+// replies (a resolver's, say) can land in the range: say so once at start.
+void warn_if_ephemeral(const config::XdpSection& s) {
+  if (s.transfer_port_lo == 0) return;
+  std::ifstream f("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned lo = 0, hi = 0;
+  if (!(f >> lo >> hi) || s.transfer_port_hi < lo || s.transfer_port_lo > hi) return;
+  spdlog::warn("xdp: TFTP transfer ports {}-{} overlap the kernel's ephemeral ports {}-{} "
+               "(net.ipv4.ip_local_port_range): a local program's UDP traffic on such a port is taken for "
+               "TFTP; choose a range outside it, or list it in net.ipv4.ip_local_reserved_ports",
+               s.transfer_port_lo, s.transfer_port_hi, lo, hi);
 }
 
 // The loader's one-line notices; the ones that mean "less protection than configured" are warnings.
@@ -154,6 +169,7 @@ std::unique_ptr<Service> start_xdp_service(boost::asio::io_context& io, const co
   if (cfg.xdp.mode == config::XdpMode::off) return nullptr;
 #if BOOTGATE_HAVE_XDP
   const auto section = effective_section(cfg);
+  warn_if_ephemeral(section);
   auto loader = xdp::start_xdp(section, log_line);  // required: throws XdpError (one line)
   if (!loader) return nullptr;                       // optional and failed: already logged
   return std::make_unique<XdpService>(io, std::move(loader), section);

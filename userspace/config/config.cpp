@@ -1,26 +1,36 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace bootgate::config {
-namespace {
 
-// tftp.datapath: af_xdp depends on the xdp section: the program steers the frames, and it knows
-// transfer packets only by the port range.
-void check_af_xdp(const Config& c, const NodeReader& tftp) {
-  const NodeReader key(tftp.node()["datapath"], tftp.path() + ".datapath", tftp.file());
-  if (c.xdp.mode == XdpMode::off) key.fail("af_xdp needs the XDP program: set xdp.mode to required or optional");
+std::string af_xdp_obstacle(const Config& c) {
+  if (!c.tftp.enabled) return "tftp is disabled";
+  if (c.xdp.mode == XdpMode::off) return "af_xdp needs the XDP program: set xdp.mode to required or optional";
   if (c.xdp.interfaces.size() != 1)
-    key.fail("af_xdp serves one interface; xdp.interfaces lists " + std::to_string(c.xdp.interfaces.size()));
+    return "af_xdp serves one interface; xdp.interfaces lists " + std::to_string(c.xdp.interfaces.size());
   if (!c.tftp.engine.single_port) {
-    if (c.tftp.port_min == 0) key.fail("af_xdp needs tftp.port_range (or tftp.single_port): the transfer ports it owns");
+    if (c.tftp.port_min == 0) return "af_xdp needs tftp.port_range (or tftp.single_port): the transfer ports it owns";
     if (c.xdp.transfer_ports_explicit &&
         (c.xdp.transfer_port_lo != c.tftp.port_min || c.xdp.transfer_port_hi != c.tftp.port_max))
-      key.fail("af_xdp needs xdp.tftp_transfer_ports to match tftp.port_range (or to be left out)");
+      return "af_xdp needs xdp.tftp_transfer_ports to match tftp.port_range (or to be left out)";
   }
+  // The program knows TFTP requests by port 69, and AF_XDP speaks IPv4.
+  const bool v4_69 = std::any_of(c.tftp.listen.begin(), c.tftp.listen.end(),
+                                 [](const Endpoint& e) { return !e.ip.v6 && e.port == 69; });
+  if (!v4_69) return "af_xdp needs an IPv4 tftp.listen address on port 69";
+  return "";
 }
 
-}  // namespace
+bool wants_af_xdp(const Config& c) {
+  switch (c.tftp.datapath) {
+    case TftpDatapath::sockets: return false;
+    case TftpDatapath::af_xdp: return c.tftp.enabled;
+    case TftpDatapath::automatic: return af_xdp_obstacle(c).empty();
+  }
+  return false;
+}
 
 Config parse_config(const NodeReader& root, const std::string& base_dir) {
   MapReader m(root);
@@ -36,7 +46,10 @@ Config parse_config(const NodeReader& root, const std::string& base_dir) {
   if (auto d = m.child("dhcp")) c.dhcp = parse_dhcp(*d);
   if (auto x = m.child("xdp")) c.xdp = parse_xdp(*x);
   m.finish();
-  if (c.tftp.enabled && c.tftp.datapath == TftpDatapath::af_xdp) check_af_xdp(c, *tftp_node);
+  if (c.tftp.enabled && c.tftp.datapath == TftpDatapath::af_xdp) {
+    if (const auto why = af_xdp_obstacle(c); !why.empty())
+      NodeReader(tftp_node->node()["datapath"], tftp_node->path() + ".datapath", tftp_node->file()).fail(why);
+  }
   return c;
 }
 

@@ -24,4 +24,11 @@ struct Config {
 Config load_config(const std::string& path);
 Config parse_config(const NodeReader& root, const std::string& base_dir);
 
+// Why TFTP cannot run on AF_XDP with this config ("" when it can); tftp.datapath: af_xdp makes any
+// reason a config error, auto falls back to sockets.
+std::string af_xdp_obstacle(const Config& c);
+// tftp.datapath asks for AF_XDP (af_xdp, or auto with nothing in the way). Whether it runs also
+// depends on the XDP program attaching and the sockets opening.
+bool wants_af_xdp(const Config& c);
+
 }  // namespace bootgate::config

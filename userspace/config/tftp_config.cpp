@@ -51,8 +51,10 @@ TftpSection parse_tftp(const NodeReader& node, const std::string& base_dir) {
   }
   if (auto r = m.child("port_range")) parse_port_range(*r, s);
   e.single_port = m.get_bool("single_port", false);
-  s.datapath = m.get_enum("datapath", "sockets", {"sockets", "af_xdp"}) == "af_xdp" ? TftpDatapath::af_xdp
-                                                                                  : TftpDatapath::sockets;
+  const auto datapath = m.get_enum("datapath", "auto", {"auto", "sockets", "af_xdp"});
+  s.datapath = datapath == "af_xdp"    ? TftpDatapath::af_xdp
+               : datapath == "sockets" ? TftpDatapath::sockets
+                                       : TftpDatapath::automatic;
   e.max_blksize = static_cast<std::uint16_t>(m.get_int("max_blksize", tftp::kMaxBlockSize, 8, tftp::kMaxBlockSize));
   e.allow_ip_fragments = m.get_bool("allow_ip_fragments", false);
   e.max_windowsize = static_cast<std::uint16_t>(m.get_int("max_windowsize", 64, 1, 65535));

@@ -9,8 +9,9 @@
 
 namespace bootgate::config {
 
-// How TFTP packets reach the engine: kernel UDP sockets, or AF_XDP sockets fed by the XDP program.
-enum class TftpDatapath { sockets, af_xdp };
+// How TFTP packets reach the engine: kernel UDP sockets, or AF_XDP sockets fed by the XDP program;
+// automatic: AF_XDP when the XDP program is attached and the config allows it.
+enum class TftpDatapath { automatic, sockets, af_xdp };
 
 // The `tftp:` section: the engine's options plus what the datapath needs.
 struct TftpSection {
@@ -20,7 +21,7 @@ struct TftpSection {
   std::uint16_t port_min = 0;    // transfer ports; 0/0 means the kernel picks
   std::uint16_t port_max = 0;
   tftp::ServerOptions engine;
-  TftpDatapath datapath = TftpDatapath::sockets;
+  TftpDatapath datapath = TftpDatapath::automatic;
 };
 
 // `base_dir` resolves a relative root.

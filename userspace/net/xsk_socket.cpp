@@ -1,6 +1,11 @@
 #include "net/xsk_socket.hpp"
 
+#include <linux/ethtool.h>
 #include <linux/if_xdp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <xdp/xsk.h>
@@ -159,6 +164,17 @@ void XskSocket::reclaim() {
 }
 
 std::uint32_t rx_queue_count(const std::string& ifname) {
+  // Ask the driver (right in any network namespace); sysfs shows the namespace /sys was mounted in.
+  ethtool_channels ch{};
+  ch.cmd = ETHTOOL_GCHANNELS;
+  ifreq req{};
+  std::strncpy(req.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  req.ifr_data = reinterpret_cast<char*>(&ch);
+  if (const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); s >= 0) {
+    const bool ok = ::ioctl(s, SIOCETHTOOL, &req) == 0;
+    ::close(s);
+    if (ok && ch.rx_count + ch.combined_count > 0) return ch.rx_count + ch.combined_count;
+  }
   std::error_code ec;
   std::uint32_t n = 0;
   for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + ifname + "/queues", ec))

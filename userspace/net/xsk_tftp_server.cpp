@@ -22,13 +22,14 @@ constexpr int kRxRounds = 16;              // ring reads per wakeup before timer
 constexpr auto kNeighborIdle = std::chrono::minutes(5);
 constexpr auto kSweepEvery = std::chrono::minutes(1);
 // Interrupt coalescing, as NICs do: with at least kCoalesceFrom transfers running, the thread naps
-// kCoalesce between ring reads while frames keep arriving, rather than sleeping in poll() and
-// waking once per ACK. A boot storm's round trip is milliseconds (hundreds of clients take turns),
-// so the nap costs it little; a lone transfer never naps, its round trip stays as short as it was.
+// between ring reads while frames keep arriving, rather than sleeping in poll() and waking once per
+// ACK. The nap grows with the transfers (kCoalescePerTransfer each, at most kCoalesceMax): in a
+// storm every client waits its turn for a CPU anyway, so its round trip is already longer than the
+// nap, and the clients stay busy while the server gathers their ACKs. A lone download never naps.
 constexpr std::size_t kCoalesceFrom = 16;
-constexpr auto kCoalesce = std::chrono::microseconds(100);
-// The largest IP packet a 2 KiB frame carries with two VLAN tags.
-constexpr std::uint32_t kFrameMtu = XskSocket::kFrameSize - kEthernetHeader - 2 * kVlanTag;
+constexpr auto kCoalescePerTransfer = std::chrono::nanoseconds(2500);
+constexpr auto kCoalesceMax = std::chrono::microseconds(500);
+}  // namespace
 
 std::uint32_t interface_mtu(const std::string& ifname) {
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -37,7 +38,6 @@ std::uint32_t interface_mtu(const std::string& ifname) {
   if (!s || ::ioctl(s.get(), SIOCGIFMTU, &req) != 0 || req.ifr_mtu <= 0) return 1500;
   return static_cast<std::uint32_t>(req.ifr_mtu);
 }
-}  // namespace
 
 XskTftpServer::XskTftpServer(const config::TftpSection& cfg, const std::string& ifname, tftp::FileSystem& files,
                              const RegisterQueue& register_queue, RecordHandler on_record)
@@ -49,7 +49,7 @@ XskTftpServer::XskTftpServer(const config::TftpSection& cfg, const std::string& 
     if (ep.ip.is_unspecified()) any_ip_ = true;
     else listen_ips_.push_back(ep.ip.v4_host_order());
   }
-  mtu_ = std::min(interface_mtu(ifname), kFrameMtu);
+  mtu_ = std::min(interface_mtu(ifname), kXskMaxMtu);
   const auto queues = rx_queue_count(ifname);
   for (std::uint32_t q = 0; q < queues; ++q) {
     xsks_.push_back(std::make_unique<XskSocket>(ifname, q));
@@ -123,8 +123,9 @@ void XskTftpServer::run(std::stop_token stop) {
       if (x->tx_pending()) wait = std::min(wait, std::chrono::milliseconds(1));  // the kernel refused some: retry soon
     if (coalescing) {
       // Many transfers and frames keep coming: let them gather for a moment instead of waking per
-      // frame (the rings are read without a system call). See kCoalesce.
-      const auto nap = std::min<Duration>(kCoalesce, deadline ? std::max<Duration>(*deadline - Clock::now(), {}) : kCoalesce);
+      // frame (the rings are read without a system call). See kCoalesceFrom.
+      Duration nap = std::min<Duration>(kCoalescePerTransfer * engine_.active(), kCoalesceMax);
+      if (deadline) nap = std::min<Duration>(nap, std::max<Duration>(*deadline - Clock::now(), Duration{}));
       const auto ts = timespec{0, static_cast<long>(std::chrono::nanoseconds(nap).count())};
       ::nanosleep(&ts, nullptr);
       if (commands_.exchange(false)) apply_commands();
@@ -229,7 +230,8 @@ void XskTftpServer::send_tx(const Endpoint& listen_local) {
       src = it->second.local;
     }
     const auto nb = neighbors_.find(e.to.ip.v4_host_order());
-    if (e.to.ip.v6 || src.ip.v6 || nb == neighbors_.end()) {
+    // No source (a listening-port reply outside a request's turn) or no known way to the peer.
+    if (e.to.ip.v6 || src.ip.v6 || src.ip.is_unspecified() || nb == neighbors_.end()) {
       ++dstats_.tx_dropped;
       continue;
     }

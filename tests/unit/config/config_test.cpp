@@ -114,13 +114,29 @@ std::string af_xdp_site(const std::string& tftp_extra, const std::string& xdp = 
 }  // namespace
 
 TEST(Config, AfXdpDatapath) {
-  EXPECT_EQ(parse("tftp: {root: /tmp}\n").tftp.datapath, TftpDatapath::sockets);
+  EXPECT_EQ(parse("tftp: {root: /tmp}\n").tftp.datapath, TftpDatapath::automatic);
+  EXPECT_FALSE(wants_af_xdp(parse("tftp: {root: /tmp}\n")));  // auto without an xdp section: sockets
+  EXPECT_EQ(af_xdp_obstacle(parse("tftp: {root: /tmp}\n")),
+            "af_xdp needs the XDP program: set xdp.mode to required or optional");
   const auto c = parse(af_xdp_site("  port_range: 50000-50999\n"));
   EXPECT_EQ(c.tftp.datapath, TftpDatapath::af_xdp);
+  EXPECT_TRUE(wants_af_xdp(c));
   EXPECT_EQ(parse(af_xdp_site("  single_port: true\n")).tftp.datapath, TftpDatapath::af_xdp);
   EXPECT_EQ(parse(af_xdp_site("  port_range: 50000-50999\n", "mode: optional\n  tftp_transfer_ports: 50000-50999"))
                 .tftp.datapath,
             TftpDatapath::af_xdp);
+
+  // auto: AF_XDP where nothing is in the way, sockets (no error) where something is.
+  auto site = [](const std::string& tftp_extra) {
+    return "tftp:\n  root: /tmp\n" + tftp_extra + "xdp:\n  interfaces:\n    - name: eth0\n"
+           "      vlans: [{vlan: untagged, prefixes: [10.0.0.0/24]}]\n";
+  };
+  EXPECT_TRUE(wants_af_xdp(parse(site("  port_range: 61000-61999\n"))));
+  EXPECT_FALSE(wants_af_xdp(parse(site(""))));
+  EXPECT_FALSE(wants_af_xdp(parse(site("  port_range: 61000-61999\n  datapath: sockets\n"))));
+  EXPECT_FALSE(wants_af_xdp(parse(site("  port_range: 61000-61999\n  listen: [\"[::]:69\"]\n"))));
+  EXPECT_EQ(af_xdp_obstacle(parse(site("  port_range: 61000-61999\n  listen: [\"10.0.0.1:6969\"]\n"))),
+            "af_xdp needs an IPv4 tftp.listen address on port 69");
 
   EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  datapath: dpdk\n").rfind("site.yaml:3: tftp.datapath: 'dpdk' is not one of", 0), 0u);
   EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  port_range: 50000-50999\n  datapath: af_xdp\n"),
