@@ -101,16 +101,12 @@ std::size_t XskSocket::receive(std::size_t max, const std::function<void(std::sp
   }
   xsk_ring_cons__release(&rings_->rx, n);
   xsk_ring_prod__submit(&rings_->fill, n);
-  stats_.rx_frames += n;
   return n;
 }
 
 std::span<std::uint8_t> XskSocket::tx_frame() {
   if (free_tx_.empty()) reclaim();
-  if (free_tx_.empty()) {
-    ++stats_.tx_no_frame;
-    return {};
-  }
+  if (free_tx_.empty()) return {};
   reserved_tx_ = free_tx_.back();
   free_tx_.pop_back();
   return {static_cast<std::uint8_t*>(xsk_umem__get_data(area_, reserved_tx_)), kFrameSize};
@@ -124,7 +120,6 @@ bool XskSocket::tx_submit(std::size_t size) {
     kick();
     if (xsk_ring_prod__reserve(&rings_->tx, 1, &idx) != 1) {  // the kernel is not taking any
       free_tx_.push_back(addr);
-      ++stats_.tx_no_frame;
       return false;
     }
   }
@@ -133,7 +128,6 @@ bool XskSocket::tx_submit(std::size_t size) {
   d->len = static_cast<std::uint32_t>(size);
   d->options = 0;
   xsk_ring_prod__submit(&rings_->tx, 1);
-  ++stats_.tx_frames;
   return true;
 }
 

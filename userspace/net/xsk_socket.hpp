@@ -22,12 +22,6 @@ class XskError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct XskStats {
-  std::uint64_t rx_frames = 0;
-  std::uint64_t tx_frames = 0;
-  std::uint64_t tx_no_frame = 0;  // every transmit frame in flight: the datagram is dropped, a timer resends
-};
-
 class XskSocket {
  public:
   // Frames are 2 KiB (the smallest AF_XDP chunk), so the largest frame is 2048 bytes: enough for a
@@ -47,16 +41,15 @@ class XskSocket {
   // Hands each received frame to `fn` (valid during the call only), at most `max`; returns how many.
   std::size_t receive(std::size_t max, const std::function<void(std::span<const std::uint8_t>)>& fn);
 
-  // A transmit frame to write into (kFrameSize bytes); empty when all are in flight.
+  // A transmit frame to write into (kFrameSize bytes); empty when all are in flight (the datagram is
+  // dropped, and the engine's retransmit timer sends it again).
   std::span<std::uint8_t> tx_frame();
-  // Queues the frame tx_frame() returned, `size` bytes long; false (and counted) when the ring stays
-  // full. Call at most once per tx_frame().
+  // Queues the frame tx_frame() returned, `size` bytes long; false when the ring stays full. Call at
+  // most once per tx_frame().
   bool tx_submit(std::size_t size);
   // Has the kernel send what is queued, and takes back the frames it finished with.
   void kick();
   bool tx_pending() const;
-
-  const XskStats& stats() const { return stats_; }
 
  private:
   void reclaim();
@@ -71,7 +64,6 @@ class XskSocket {
   xsk_socket* xsk_ = nullptr;
   std::vector<std::uint64_t> free_tx_;  // transmit frames not in flight
   std::uint64_t reserved_tx_ = UINT64_MAX;  // handed out by tx_frame(), not yet submitted
-  XskStats stats_;
 };
 
 // The interface's rx queue count (1 when the kernel does not say).

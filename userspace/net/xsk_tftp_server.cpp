@@ -66,8 +66,7 @@ void XskTftpServer::start() {
 void XskTftpServer::stop() {
   if (!thread_.joinable()) return;
   thread_.request_stop();
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto r = ::write(wake_.get(), &one, sizeof one);
+  notify();
   thread_.join();
 }
 
@@ -76,9 +75,7 @@ void XskTftpServer::reload(const config::TftpSection& cfg) {
     std::lock_guard lock(mutex_);
     pending_reload_ = cfg;
   }
-  commands_.store(true);
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto r = ::write(wake_.get(), &one, sizeof one);
+  notify();
 }
 
 void XskTftpServer::stop_listening() {
@@ -86,9 +83,13 @@ void XskTftpServer::stop_listening() {
     std::lock_guard lock(mutex_);
     pending_stop_listening_ = true;
   }
-  commands_.store(true);
+  notify();
+}
+
+void XskTftpServer::notify() {
+  commands_.store(true);  // for a thread that naps
   const std::uint64_t one = 1;
-  [[maybe_unused]] auto r = ::write(wake_.get(), &one, sizeof one);
+  [[maybe_unused]] auto r = ::write(wake_.get(), &one, sizeof one);  // for one in poll()
 }
 
 void XskTftpServer::apply_commands() {

@@ -85,6 +85,7 @@ class XskTftpServer {
   };
 
   void run(std::stop_token stop);
+  void notify();
   void apply_commands();
   void on_frame(std::size_t xsk, std::span<const std::uint8_t> bytes, TimePoint now);
   bool serves(std::uint32_t ip) const;
