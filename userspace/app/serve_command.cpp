@@ -228,8 +228,6 @@ int serve(const std::string& config_path) {
         auto next = bg::config::load_config(config_path);
         if (next.tftp.root != cfg.tftp.root || next.tftp.listen != cfg.tftp.listen)
           spdlog::warn("reload: tftp.root and tftp.listen take effect at restart only");
-        if (next.tftp.datapath != cfg.tftp.datapath)
-          spdlog::warn("reload: tftp.datapath takes effect at restart only");
         if (tftp) {
           auto socket_cfg = next.tftp;
           if (af_xdp) socket_cfg.port_min = socket_cfg.port_max = 0;

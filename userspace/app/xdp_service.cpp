@@ -31,9 +31,9 @@ config::XdpSection effective_section(const config::Config& cfg) {
   if (cfg.tftp.enabled && !single_port && s.transfer_port_lo == 0)
     spdlog::warn("xdp: no TFTP transfer port range (set tftp.port_range or xdp.tftp_transfer_ports): "
                  "transfer packets pass the filter unchecked");
-  // The program knows TFTP by port 69 only.
   if (config::wants_af_xdp(cfg) && !s.interfaces.empty())
     s.af_xdp_interface = s.interfaces.front().name;
+  // The program knows TFTP by port 69 only.
   if (cfg.tftp.enabled)
     for (const auto& ep : cfg.tftp.listen)
       if (ep.port != 69 && ep.port != 0)
