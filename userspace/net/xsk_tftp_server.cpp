@@ -131,7 +131,11 @@ void XskTftpServer::run(std::stop_token stop) {
       ::nanosleep(&ts, nullptr);
       if (commands_.exchange(false)) apply_commands();
     } else {
-      if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) break;
+      // poll() fails only on a signal or without memory: carry on (after a breath), timers still need serving.
+      if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0) {
+        fds.back().revents = 0;
+        if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
       if (fds.back().revents & POLLIN) apply_commands();
     }
 
