@@ -10,7 +10,7 @@ source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/xdp_lab.sh"
 source "$(dirname "$0")/dhcp_lib.sh"
 require_root
-require_cmd curl atftp tftp tcpdump busybox sha256sum
+require_cmd curl atftp tftp tcpdump busybox sha256sum ethtool
 require_vlan_tag
 
 ROOT=$WORK/root
@@ -20,7 +20,11 @@ head -c $((33 << 20)) /dev/urandom >"$ROOT/big.img"  # > 65535 blocks of 512 byt
 head -c 1000000 /dev/urandom >"$WORK/upload.bin"
 chmod -R a+rwX "$ROOT"
 
+# Two rx queues on the server's trunk (as a NIC with RSS): one AF_XDP socket each. The other XDP
+# tests run their TFTP on AF_XDP over one queue (tftp.datapath auto).
+VETH_QUEUES="numtxqueues 2 numrxqueues 2"
 lab_setup
+unset VETH_QUEUES
 lab_client ok 10 10.20.0.10
 LAB_DHCP=1
 LAB_REQ_RATE="requests_per_second: 100, burst: 100"  # 40 requests at once from one client
@@ -30,7 +34,7 @@ lab_config "$WORK/bootgate.yaml" "$ROOT" required
 dhcp_start S "$WORK/bootgate.yaml" "$LAB_SRV"
 C="ip netns exec $LAB_ok"
 
-check "AF_XDP datapath up on trunk0" contains "$WORK/S.log" "tftp: AF_XDP datapath on trunk0 (1 queue"
+check "AF_XDP datapath up on trunk0, a socket per queue" contains "$WORK/S.log" "tftp: AF_XDP datapath on trunk0 (2 queues"
 
 # What leaves the server's port: replies from the transfer ports must carry VLAN 10 themselves (the
 # client's port would also take them untagged). `ip netns exec` directly: the PID is tcpdump's own.
@@ -81,6 +85,9 @@ for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
 bad=0
 for i in $(seq 40); do same_file "$ROOT/boot.img" "$WORK/out/many.$i" || bad=$((bad + 1)); done
 check "40 concurrent downloads: none failed, all match ($failed failed, $bad differ)" test $((failed + bad)) -eq 0
+redirects() { ip netns exec "$LAB_SRV" ethtool -S trunk0 | awk -v q="rx_queue_$1_xdp_redirect:" '$1 == q { print $2 }'; }
+q0=$(redirects 0) q1=$(redirects 1)
+check "both rx queues redirected frames to their AF_XDP socket (queue 0: $q0, queue 1: $q1)" test "${q0:-0}" -gt 0 -a "${q1:-0}" -gt 0
 
 pass0=$(counter verdict.admit_pass)
 check "DHCP stays on the kernel path: udhcpc gets a lease" udhcpc_get "$LAB_ok" eth0 "$WORK/lease.env"
