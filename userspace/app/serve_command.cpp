@@ -261,9 +261,10 @@ int serve(const std::string& config_path) {
     const auto& s = xsk_tftp->stats();
     const auto& d = xsk_tftp->datapath_stats();
     spdlog::info("tftp af_xdp: {} requests, {} completed, {} refused, {} failed, {} timed out; {} frames in, {} out, "
-                 "{} malformed, {} not served, {} to ended transfers, {} not sent (no frame or peer), {} no port",
+                 "{} malformed, {} not served, {} to ended transfers, {} waited for a free frame, {} not sent, "
+                 "{} no port",
                  s.requests, s.completed, s.refused, s.failed, s.timed_out, d.rx_frames, d.tx_frames, d.malformed,
-                 d.not_serving, d.no_transfer, d.tx_dropped, d.no_port);
+                 d.not_serving, d.no_transfer, d.held, d.tx_dropped, d.no_port);
   }
 #endif
   return 0;

@@ -55,6 +55,11 @@ TftpSection parse_tftp(const NodeReader& node, const std::string& base_dir) {
   s.datapath = datapath == "af_xdp"    ? TftpDatapath::af_xdp
                : datapath == "sockets" ? TftpDatapath::sockets
                                        : TftpDatapath::automatic;
+  if (auto f = m.child("af_xdp_tx_frames")) {
+    const auto v = f->as_int(64, 65536);
+    if ((v & (v - 1)) != 0) f->fail(std::to_string(v) + " is not a power of two");
+    s.af_xdp_tx_frames = static_cast<std::uint32_t>(v);
+  }
   e.max_blksize = static_cast<std::uint16_t>(m.get_int("max_blksize", tftp::kMaxBlockSize, 8, tftp::kMaxBlockSize));
   e.allow_ip_fragments = m.get_bool("allow_ip_fragments", false);
   e.max_windowsize = static_cast<std::uint16_t>(m.get_int("max_windowsize", 64, 1, 65535));

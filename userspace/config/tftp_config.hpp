@@ -22,6 +22,7 @@ struct TftpSection {
   std::uint16_t port_max = 0;
   tftp::ServerOptions engine;
   TftpDatapath datapath = TftpDatapath::automatic;
+  std::uint32_t af_xdp_tx_frames = 8192;  // transmit frames per AF_XDP socket (a power of two)
 };
 
 // `base_dir` resolves a relative root.

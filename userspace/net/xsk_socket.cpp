@@ -19,10 +19,8 @@ namespace bootgate::net {
 
 namespace {
 // Ring sizes (powers of two). Receive frames are recycled at once; transmit frames stay in flight
-// until the kernel frees the copy it sent, which over veth means until the client has read it:
-// a 64-block window for each of hundreds of clients must fit.
+// until the kernel frees the copy it sent, which over veth means until the client has read it.
 constexpr std::uint32_t kRxFrames = 1024;
-constexpr std::uint32_t kTxFrames = 8192;
 constexpr int kSndBuf = 64 << 20;  // copy mode charges every frame in flight to the socket
 }  // namespace
 
@@ -33,10 +31,10 @@ struct XskSocket::Rings {
   xsk_ring_prod tx{};
 };
 
-XskSocket::XskSocket(const std::string& ifname, std::uint32_t queue)
-    : queue_(queue), rings_(std::make_unique<Rings>()) {
+XskSocket::XskSocket(const std::string& ifname, std::uint32_t queue, std::uint32_t tx_frames)
+    : queue_(queue), tx_frames_(tx_frames), rings_(std::make_unique<Rings>()) {
   const auto where = [&] { return "af_xdp: " + ifname + " queue " + std::to_string(queue) + ": "; };
-  area_size_ = std::size_t{kRxFrames + kTxFrames} * kFrameSize;
+  area_size_ = std::size_t{kRxFrames + tx_frames_} * kFrameSize;
   area_ = ::mmap(nullptr, area_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (area_ == MAP_FAILED) {
     area_ = nullptr;
@@ -45,14 +43,14 @@ XskSocket::XskSocket(const std::string& ifname, std::uint32_t queue)
   try {
     xsk_umem_config ucfg{};
     ucfg.fill_size = kRxFrames;
-    ucfg.comp_size = kTxFrames;
+    ucfg.comp_size = tx_frames_;
     ucfg.frame_size = kFrameSize;
     ucfg.frame_headroom = 0;
     if (int err = xsk_umem__create(&umem_, area_, area_size_, &rings_->fill, &rings_->comp, &ucfg))
       throw XskError(where() + "cannot register its memory: " + std::strerror(-err));
     xsk_socket_config scfg{};
     scfg.rx_size = kRxFrames;
-    scfg.tx_size = kTxFrames;
+    scfg.tx_size = tx_frames_;
     scfg.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;  // bootgate's own program steers the frames
     scfg.bind_flags = XDP_USE_NEED_WAKEUP;  // zero-copy where the driver offers it, else copy mode
     if (int err = xsk_socket__create(&xsk_, ifname.c_str(), queue, umem_, &rings_->rx, &rings_->tx, &scfg))
@@ -74,8 +72,8 @@ XskSocket::XskSocket(const std::string& ifname, std::uint32_t queue)
   xsk_ring_prod__reserve(&rings_->fill, kRxFrames, &idx);
   for (std::uint32_t i = 0; i < kRxFrames; ++i) *xsk_ring_prod__fill_addr(&rings_->fill, idx + i) = std::uint64_t{i} * kFrameSize;
   xsk_ring_prod__submit(&rings_->fill, kRxFrames);
-  free_tx_.reserve(kTxFrames);
-  for (std::uint32_t i = 0; i < kTxFrames; ++i) free_tx_.push_back(std::uint64_t{kRxFrames + i} * kFrameSize);
+  free_tx_.reserve(tx_frames_);
+  for (std::uint32_t i = 0; i < tx_frames_; ++i) free_tx_.push_back(std::uint64_t{kRxFrames + i} * kFrameSize);
 }
 
 XskSocket::~XskSocket() {
@@ -152,7 +150,7 @@ void XskSocket::kick() {
 
 void XskSocket::reclaim() {
   std::uint32_t idx = 0;
-  const auto n = xsk_ring_cons__peek(&rings_->comp, kTxFrames, &idx);
+  const auto n = xsk_ring_cons__peek(&rings_->comp, tx_frames_, &idx);
   for (std::uint32_t i = 0; i < n; ++i) free_tx_.push_back(*xsk_ring_cons__comp_addr(&rings_->comp, idx + i));
   if (n) xsk_ring_cons__release(&rings_->comp, n);
 }

@@ -28,8 +28,11 @@ class XskSocket {
   // 1,500-byte MTU with two VLAN tags. Jumbo frames stay on the socket datapath.
   static constexpr std::uint32_t kFrameSize = 2048;
 
-  // Binds to `ifname` queue `queue` (zero-copy if the driver can, else copy mode). Throws XskError.
-  XskSocket(const std::string& ifname, std::uint32_t queue);
+  static constexpr std::uint32_t kDefaultTxFrames = 8192;
+
+  // Binds to `ifname` queue `queue` (zero-copy if the driver can, else copy mode) with `tx_frames`
+  // transmit frames (a power of two). Throws XskError.
+  XskSocket(const std::string& ifname, std::uint32_t queue, std::uint32_t tx_frames = kDefaultTxFrames);
   ~XskSocket();
   XskSocket(const XskSocket&) = delete;
   XskSocket& operator=(const XskSocket&) = delete;
@@ -56,6 +59,7 @@ class XskSocket {
 
   struct Rings;
   std::uint32_t queue_;
+  std::uint32_t tx_frames_;
   bool zero_copy_ = false;
   void* area_ = nullptr;  // the UMEM, mmap'd
   std::size_t area_size_ = 0;

@@ -20,6 +20,7 @@ constexpr std::uint16_t kTftpPort = 69;
 constexpr std::size_t kRxBatch = 64;       // frames per ring read
 constexpr int kRxRounds = 16;              // ring reads per wakeup before timers get their turn
 constexpr auto kNeighborIdle = std::chrono::minutes(5);
+constexpr std::size_t kMaxHeld = 8192;     // frames waiting per socket; past it the retransmit timer recovers
 constexpr auto kSweepEvery = std::chrono::minutes(1);
 // Interrupt coalescing, as NICs do: with at least kCoalesceFrom transfers running, the thread naps
 // between ring reads while frames keep arriving, rather than sleeping in poll() and waking once per
@@ -51,8 +52,9 @@ XskTftpServer::XskTftpServer(const config::TftpSection& cfg, const std::string& 
   }
   mtu_ = std::min(interface_mtu(ifname), kXskMaxMtu);
   const auto queues = rx_queue_count(ifname);
+  held_.resize(queues);
   for (std::uint32_t q = 0; q < queues; ++q) {
-    xsks_.push_back(std::make_unique<XskSocket>(ifname, q));
+    xsks_.push_back(std::make_unique<XskSocket>(ifname, q, cfg_.af_xdp_tx_frames));
     register_queue(q, xsks_.back()->fd());
   }
 }
@@ -120,8 +122,8 @@ void XskTftpServer::run(std::stop_token stop) {
     const auto deadline = engine_.next_deadline();
     if (deadline) wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()),
                                     std::chrono::milliseconds(0), wait);
-    for (const auto& x : xsks_)
-      if (x->tx_pending()) wait = std::min(wait, std::chrono::milliseconds(1));  // the kernel refused some: retry soon
+    for (std::size_t i = 0; i < xsks_.size(); ++i)  // the kernel refused some, or frames wait: retry soon
+      if (xsks_[i]->tx_pending() || !held_[i].empty()) wait = std::min(wait, std::chrono::milliseconds(1));
     if (coalescing) {
       // Many transfers and frames keep coming: let them gather for a moment instead of waking per
       // frame (the rings are read without a system call). See kCoalesceFrom.
@@ -139,6 +141,7 @@ void XskTftpServer::run(std::stop_token stop) {
       if (fds.back().revents & POLLIN) apply_commands();
     }
 
+    release_held();  // before new replies, so frames leave in the order they were made
     auto now = Clock::now();
     std::size_t frames = 0;
     for (std::size_t i = 0; i < xsks_.size(); ++i) {
@@ -256,15 +259,43 @@ void XskTftpServer::send_tx(const Endpoint& listen_local) {
       ++dstats_.tx_dropped;  // the engine caps blksize at the MTU, so this does not happen
       continue;
     }
-    const auto buf = x.tx_frame();
+    // Every transmit frame in flight (over veth: unread by the clients), or older frames waiting.
+    const auto buf = held_[n.xsk].empty() ? x.tx_frame() : std::span<std::uint8_t>{};
     if (buf.empty()) {
-      ++dstats_.tx_dropped;
+      hold(n.xsk, frame);
       continue;
     }
     if (x.tx_submit(build_udp_frame(frame, buf, ++ip_id_))) ++dstats_.tx_frames;
     else ++dstats_.tx_dropped;
   }
   tx.clear();
+}
+
+void XskTftpServer::hold(std::size_t xsk, const UdpFrame& frame) {
+  auto& q = held_[xsk];
+  if (q.size() >= kMaxHeld) {
+    ++dstats_.tx_dropped;
+    return;
+  }
+  q.emplace_back();
+  build_udp_frame(frame, q.back(), ++ip_id_);
+  ++dstats_.held;
+}
+
+void XskTftpServer::release_held() {
+  for (std::size_t i = 0; i < xsks_.size(); ++i) {
+    auto& q = held_[i];
+    auto& x = *xsks_[i];
+    while (!q.empty()) {
+      const auto buf = x.tx_frame();
+      if (buf.empty()) break;
+      std::copy(q.front().begin(), q.front().end(), buf.begin());
+      if (!x.tx_submit(q.front().size())) break;
+      ++dstats_.tx_frames;
+      q.pop_front();
+    }
+    if (x.tx_pending()) x.kick();
+  }
 }
 
 void XskTftpServer::after_engine() {

@@ -8,6 +8,7 @@
 // QinQ (one tag at most), jumbo frames (2 KiB frames), or routing: a reply goes back to the MAC
 // and VLAN the request came from (symmetric, as the client's router or the client itself sent it).
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,7 +38,8 @@ struct XskDatapathStats {
   std::uint64_t malformed = 0;     // not an IPv4/UDP frame we can parse, or a bad checksum
   std::uint64_t not_serving = 0;   // a request to an address we do not listen on, or while draining
   std::uint64_t no_transfer = 0;   // to a transfer port with no transfer (it ended)
-  std::uint64_t tx_dropped = 0;    // no free frame or no known peer: the retransmit timer recovers
+  std::uint64_t held = 0;          // waited for a free transmit frame (all were in flight)
+  std::uint64_t tx_dropped = 0;    // no known peer, or too many waiting: the retransmit timer recovers
   std::uint64_t no_port = 0;       // port_range exhausted
 };
 
@@ -91,6 +93,9 @@ class XskTftpServer {
   bool serves(std::uint32_t ip) const;
   std::optional<std::uint16_t> reserve_port(Flow& flow);
   void send_tx(const Endpoint& listen_local);
+  // Queues a frame for when `xsk` has a transmit frame free again, and sends what waited, in order.
+  void hold(std::size_t xsk, const UdpFrame& frame);
+  void release_held();
   void after_engine();
   void forget_neighbors(TimePoint now);
 
@@ -98,6 +103,7 @@ class XskTftpServer {
   tftp::Server engine_;
   RecordHandler on_record_;
   std::vector<std::unique_ptr<XskSocket>> xsks_;
+  std::vector<std::deque<std::vector<std::uint8_t>>> held_;  // per socket, oldest first
   std::vector<std::uint32_t> listen_ips_;  // host order; 0 = any
   bool any_ip_ = false;
   std::uint32_t mtu_ = 1500;

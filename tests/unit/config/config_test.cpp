@@ -138,6 +138,12 @@ TEST(Config, AfXdpDatapath) {
   EXPECT_EQ(af_xdp_obstacle(parse(site("  port_range: 61000-61999\n  listen: [\"10.0.0.1:6969\"]\n"))),
             "af_xdp needs an IPv4 tftp.listen address on port 69");
 
+  EXPECT_EQ(parse("tftp: {root: /tmp}\n").tftp.af_xdp_tx_frames, 8192u);
+  EXPECT_EQ(parse("tftp: {root: /tmp, af_xdp_tx_frames: 64}\n").tftp.af_xdp_tx_frames, 64u);
+  EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  af_xdp_tx_frames: 100\n"),
+            "site.yaml:3: tftp.af_xdp_tx_frames: 100 is not a power of two");
+  EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  af_xdp_tx_frames: 32\n").rfind("site.yaml:3: tftp.af_xdp_tx_frames: 32 is out of range 64..65536", 0), 0u);
+
   EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  datapath: dpdk\n").rfind("site.yaml:3: tftp.datapath: 'dpdk' is not one of", 0), 0u);
   EXPECT_EQ(error_of("tftp:\n  root: /tmp\n  port_range: 50000-50999\n  datapath: af_xdp\n"),
             "site.yaml:4: tftp.datapath: af_xdp needs the XDP program: set xdp.mode to required or optional");
