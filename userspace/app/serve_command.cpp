@@ -158,13 +158,15 @@ int serve(const std::string& config_path) {
 #else
   af_xdp = false;
 #endif
+  // With AF_XDP the port range belongs to the AF_XDP transfers (the program steers it there); what
+  // still reaches the kernel (other interfaces, IPv6) gets kernel-chosen transfer ports.
+  const auto socket_section = [af_xdp](bg::config::TftpSection t) {
+    if (af_xdp) t.port_min = t.port_max = 0;
+    return t;
+  };
   if (cfg.tftp.enabled) {
     try {
-      // With AF_XDP the port range belongs to the AF_XDP transfers (the program steers it there);
-      // what still reaches the kernel (other interfaces, IPv6) gets kernel-chosen transfer ports.
-      auto socket_cfg = cfg.tftp;
-      if (af_xdp) socket_cfg.port_min = socket_cfg.port_max = 0;
-      tftp = std::make_unique<bg::net::TftpSocketServer>(io, socket_cfg, *root,
+      tftp = std::make_unique<bg::net::TftpSocketServer>(io, socket_section(cfg.tftp), *root,
                                                          [transfer_log](const auto& r) { (*transfer_log)(r); });
     } catch (const std::system_error& e) {
       std::cerr << "bootgate: " << bind_advice(e, config_path) << "\n";
@@ -228,11 +230,7 @@ int serve(const std::string& config_path) {
         auto next = bg::config::load_config(config_path);
         if (next.tftp.root != cfg.tftp.root || next.tftp.listen != cfg.tftp.listen)
           spdlog::warn("reload: tftp.root and tftp.listen take effect at restart only");
-        if (tftp) {
-          auto socket_cfg = next.tftp;
-          if (af_xdp) socket_cfg.port_min = socket_cfg.port_max = 0;
-          tftp->reload(socket_cfg);
-        }
+        if (tftp) tftp->reload(socket_section(next.tftp));
 #if BOOTGATE_HAVE_XDP
         if (xsk_tftp) xsk_tftp->reload(next.tftp);
 #endif

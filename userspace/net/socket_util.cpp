@@ -90,15 +90,20 @@ Endpoint local_endpoint(int fd) {
   return from_sockaddr(s);
 }
 
+std::uint32_t interface_mtu(const std::string& name) {
+  ifreq req{};
+  if (name.empty() || name.size() >= sizeof req.ifr_name) return 0;
+  std::memcpy(req.ifr_name, name.data(), name.size());
+  UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd || ::ioctl(fd.get(), SIOCGIFMTU, &req) != 0 || req.ifr_mtu <= 0) return 0;
+  return static_cast<std::uint32_t>(req.ifr_mtu);
+}
+
 std::uint32_t MtuCache::mtu(int ifindex) {
   if (ifindex <= 0) return 0;
   if (auto it = cache_.find(ifindex); it != cache_.end()) return it->second;
-  std::uint32_t value = 0;
-  ifreq req{};
-  if (::if_indextoname(static_cast<unsigned>(ifindex), req.ifr_name)) {
-    UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (fd && ::ioctl(fd.get(), SIOCGIFMTU, &req) == 0 && req.ifr_mtu > 0) value = static_cast<std::uint32_t>(req.ifr_mtu);
-  }
+  char name[IF_NAMESIZE] = {};
+  const std::uint32_t value = ::if_indextoname(static_cast<unsigned>(ifindex), name) ? interface_mtu(name) : 0;
   cache_.emplace(ifindex, value);
   return value;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "core/common/endpoint.hpp"
@@ -35,7 +36,10 @@ UniqueFd open_udp(const Endpoint& bind_to, const UdpSocketOptions& opts);
 UniqueFd try_open_udp(const Endpoint& bind_to, const UdpSocketOptions& opts, int& err);
 Endpoint local_endpoint(int fd);
 
-// Interface MTUs, cached; 0 when unknown.
+// The MTU of the interface named `name`; 0 when unknown.
+std::uint32_t interface_mtu(const std::string& name);
+
+// Interface MTUs by index, cached; 0 when unknown.
 class MtuCache {
  public:
   std::uint32_t mtu(int ifindex);

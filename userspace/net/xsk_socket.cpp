@@ -5,7 +5,6 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <xdp/xsk.h>
@@ -14,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <utility>
+
+#include "core/common/unique_fd.hpp"
 
 namespace bootgate::net {
 
@@ -162,11 +163,9 @@ std::uint32_t rx_queue_count(const std::string& ifname) {
   ifreq req{};
   std::strncpy(req.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
   req.ifr_data = reinterpret_cast<char*>(&ch);
-  if (const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); s >= 0) {
-    const bool ok = ::ioctl(s, SIOCETHTOOL, &req) == 0;
-    ::close(s);
-    if (ok && ch.rx_count + ch.combined_count > 0) return ch.rx_count + ch.combined_count;
-  }
+  if (UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      s && ::ioctl(s.get(), SIOCETHTOOL, &req) == 0 && ch.rx_count + ch.combined_count > 0)
+    return ch.rx_count + ch.combined_count;
   std::error_code ec;
   std::uint32_t n = 0;
   for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + ifname + "/queues", ec))

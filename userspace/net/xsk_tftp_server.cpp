@@ -1,10 +1,8 @@
 #include "net/xsk_tftp_server.hpp"
 
-#include <net/if.h>
 #include <poll.h>
 #include <time.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -32,14 +30,6 @@ constexpr auto kCoalescePerTransfer = std::chrono::nanoseconds(2500);
 constexpr auto kCoalesceMax = std::chrono::microseconds(500);
 }  // namespace
 
-std::uint32_t interface_mtu(const std::string& ifname) {
-  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  ifreq req{};
-  std::strncpy(req.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
-  if (!s || ::ioctl(s.get(), SIOCGIFMTU, &req) != 0 || req.ifr_mtu <= 0) return 1500;
-  return static_cast<std::uint32_t>(req.ifr_mtu);
-}
-
 XskTftpServer::XskTftpServer(const config::TftpSection& cfg, const std::string& ifname, tftp::FileSystem& files,
                              const RegisterQueue& register_queue, RecordHandler on_record)
     : cfg_(cfg), engine_(cfg.engine, files), on_record_(std::move(on_record)),
@@ -50,7 +40,8 @@ XskTftpServer::XskTftpServer(const config::TftpSection& cfg, const std::string& 
     if (ep.ip.is_unspecified()) any_ip_ = true;
     else listen_ips_.push_back(ep.ip.v4_host_order());
   }
-  mtu_ = std::min(interface_mtu(ifname), kXskMaxMtu);
+  const auto mtu = interface_mtu(ifname);
+  mtu_ = std::min(mtu ? mtu : 1500u, kXskMaxMtu);  // unknown: assume Ethernet's, never above a frame
   const auto queues = rx_queue_count(ifname);
   held_.resize(queues);
   for (std::uint32_t q = 0; q < queues; ++q) {

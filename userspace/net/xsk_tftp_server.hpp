@@ -23,14 +23,13 @@
 #include "core/common/unique_fd.hpp"
 #include "core/tftp/server.hpp"
 #include "net/frame.hpp"
+#include "net/socket_util.hpp"
 #include "net/xsk_socket.hpp"
 
 namespace bootgate::net {
 
 // The largest IP packet the AF_XDP datapath carries: a 2 KiB frame less Ethernet and two VLAN tags.
 inline constexpr std::uint32_t kXskMaxMtu = XskSocket::kFrameSize - kEthernetHeader - 2 * kVlanTag;
-// The interface's MTU (1500 when the kernel does not say).
-std::uint32_t interface_mtu(const std::string& ifname);
 
 struct XskDatapathStats {
   std::uint64_t rx_frames = 0;
