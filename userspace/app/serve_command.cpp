@@ -139,8 +139,9 @@ int serve(const std::string& config_path) {
             });
         host->keep_attached_on_stop();
         xsk_tftp->start();
-        spdlog::info("tftp: AF_XDP datapath on {} ({} queue{}, {} mode)", ifname, xsk_tftp->queues(),
-                     xsk_tftp->queues() == 1 ? "" : "s", xsk_tftp->zero_copy() ? "zero-copy" : "copy");
+        spdlog::info("tftp: AF_XDP datapath on {} ({} queue{}, {} mode{})", ifname, xsk_tftp->queues(),
+                     xsk_tftp->queues() == 1 ? "" : "s", xsk_tftp->zero_copy() ? "zero-copy" : "copy",
+                     xsk_tftp->checksum_offload() ? ", UDP checksums by the kernel" : "");
       } catch (const std::exception& e) {
         if (explicit_af_xdp && cfg.xdp.mode == bg::config::XdpMode::required) {
           std::cerr << "bootgate: " << e.what() << "\n";

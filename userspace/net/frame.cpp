@@ -27,6 +27,11 @@ constexpr std::uint8_t kProtoUdp = 17;
 
 ParseResult failed(FrameError e) { return ParseResult{std::nullopt, e}; }
 
+// The RFC 768 pseudo header (source, destination, protocol, UDP length), summed unfolded.
+std::uint32_t pseudo_header_sum(std::uint32_t src_ip, std::uint32_t dst_ip, std::size_t udp_len) {
+  return (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff) + kProtoUdp +
+         static_cast<std::uint32_t>(udp_len);
+}
 }  // namespace
 
 const char* to_string(FrameError e) {
@@ -85,9 +90,7 @@ std::uint16_t checksum_fold(std::uint32_t sum) {
 }
 
 std::uint16_t udp_checksum(std::uint32_t src_ip, std::uint32_t dst_ip, std::span<const std::uint8_t> udp) {
-  std::uint32_t sum = (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff) + kProtoUdp +
-                      static_cast<std::uint32_t>(udp.size());
-  const auto c = checksum_fold(checksum_add(sum, udp));
+  const auto c = checksum_fold(checksum_add(pseudo_header_sum(src_ip, dst_ip, udp.size()), udp));
   return c == 0 ? 0xffff : c;  // RFC 768: a computed zero is sent as all ones
 }
 
@@ -130,8 +133,7 @@ ParseResult parse_udp_frame(std::span<const std::uint8_t> b, UdpChecksum check) 
   f.dst_port = get16(udp, 2);
   const auto field = get16(udp, 6);
   if (check != UdpChecksum::skip && field != 0) {  // zero: the sender did not compute one (allowed over IPv4)
-    const std::uint32_t pseudo = (f.src_ip >> 16) + (f.src_ip & 0xffff) + (f.dst_ip >> 16) + (f.dst_ip & 0xffff) +
-                                 kProtoUdp + static_cast<std::uint32_t>(udp_len);
+    const std::uint32_t pseudo = pseudo_header_sum(f.src_ip, f.dst_ip, udp_len);
     // An offloading sender stores the folded pseudo-header sum, not yet complemented.
     const bool partial = check == UdpChecksum::allow_partial && field == static_cast<std::uint16_t>(~checksum_fold(pseudo));
     if (!partial && checksum_fold(checksum_add(pseudo, udp.first(udp_len))) != 0) return failed(FrameError::bad_checksum);
@@ -141,10 +143,12 @@ ParseResult parse_udp_frame(std::span<const std::uint8_t> b, UdpChecksum check) 
 }
 
 std::size_t udp_frame_size(const UdpFrame& f, std::size_t payload_size) {
-  return kEthernetHeader + (f.vlan ? kVlanTag : 0) + kIpv4Header + kUdpHeader + payload_size;
+  return udp_header_offset(f) + kUdpHeader + payload_size;
 }
 
-std::size_t build_udp_frame(const UdpFrame& f, std::span<std::uint8_t> out, std::uint16_t ip_id) {
+std::size_t udp_header_offset(const UdpFrame& f) { return kEthernetHeader + (f.vlan ? kVlanTag : 0) + kIpv4Header; }
+
+std::size_t build_udp_frame(const UdpFrame& f, std::span<std::uint8_t> out, std::uint16_t ip_id, UdpChecksumOut csum) {
   const std::size_t l2 = kEthernetHeader + (f.vlan ? kVlanTag : 0);
   const std::size_t udp_len = kUdpHeader + f.payload.size();
   const std::size_t ip_len = kIpv4Header + udp_len;
@@ -180,13 +184,16 @@ std::size_t build_udp_frame(const UdpFrame& f, std::span<std::uint8_t> out, std:
   put16(udp + 6, 0);
   // memmove: the payload may already sit in place (a datapath that writes it there first).
   if (!f.payload.empty()) std::memmove(udp + kUdpHeader, f.payload.data(), f.payload.size());
-  put16(udp + 6, udp_checksum(f.src_ip, f.dst_ip, {udp, udp_len}));
+  if (csum == UdpChecksumOut::offload)  // the folded pseudo-header sum, not complemented
+    put16(udp + kUdpChecksumField, static_cast<std::uint16_t>(~checksum_fold(pseudo_header_sum(f.src_ip, f.dst_ip, udp_len))));
+  else
+    put16(udp + kUdpChecksumField, udp_checksum(f.src_ip, f.dst_ip, {udp, udp_len}));
   return l2 + ip_len;
 }
 
-void build_udp_frame(const UdpFrame& f, std::vector<std::uint8_t>& out, std::uint16_t ip_id) {
+void build_udp_frame(const UdpFrame& f, std::vector<std::uint8_t>& out, std::uint16_t ip_id, UdpChecksumOut csum) {
   out.assign(udp_frame_size(f, f.payload.size()), 0);
-  build_udp_frame(f, std::span<std::uint8_t>(out), ip_id);
+  build_udp_frame(f, std::span<std::uint8_t>(out), ip_id, csum);
 }
 
 }  // namespace bootgate::net

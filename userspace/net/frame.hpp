@@ -57,14 +57,22 @@ enum class UdpChecksum { verify, skip, allow_partial };
 // Parses a whole Ethernet frame. Trailing padding after the IP packet is ignored.
 ParseResult parse_udp_frame(std::span<const std::uint8_t> bytes, UdpChecksum check = UdpChecksum::verify);
 
+// Who finishes the UDP checksum of a frame we build: we do, or the kernel or NIC on request
+// (`offload`: the field then holds the pseudo-header sum, as any offloading sender leaves it).
+enum class UdpChecksumOut { compute, offload };
+inline constexpr std::size_t kUdpChecksumField = 6;  // its offset in the UDP header
+
 // Bytes build_udp_frame() writes for `f` with a payload of `payload_size`.
 std::size_t udp_frame_size(const UdpFrame& f, std::size_t payload_size);
+// Where the UDP header starts in that frame.
+std::size_t udp_header_offset(const UdpFrame& f);
 // Writes the frame for `f` (f.payload is the UDP payload) into `out`, which must hold
-// udp_frame_size() bytes; returns that size. The IP identification field is `ip_id`; DF is set and
-// the UDP checksum computed.
-std::size_t build_udp_frame(const UdpFrame& f, std::span<std::uint8_t> out, std::uint16_t ip_id = 0);
+// udp_frame_size() bytes; returns that size. The IP identification field is `ip_id`; DF is set.
+std::size_t build_udp_frame(const UdpFrame& f, std::span<std::uint8_t> out, std::uint16_t ip_id = 0,
+                            UdpChecksumOut csum = UdpChecksumOut::compute);
 // The same into a vector, replacing its contents.
-void build_udp_frame(const UdpFrame& f, std::vector<std::uint8_t>& out, std::uint16_t ip_id = 0);
+void build_udp_frame(const UdpFrame& f, std::vector<std::uint8_t>& out, std::uint16_t ip_id = 0,
+                     UdpChecksumOut csum = UdpChecksumOut::compute);
 
 // RFC 1071 one's complement sum helpers. `bytes` starts on a 16-bit word boundary.
 std::uint32_t checksum_add(std::uint32_t sum, std::span<const std::uint8_t> bytes);

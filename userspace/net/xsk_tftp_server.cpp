@@ -246,7 +246,7 @@ void XskTftpServer::send_tx(const Endpoint& listen_local) {
     frame.dst_port = e.to.port;
     frame.payload = tx.payload(e);
     auto& x = *xsks_[n.xsk];
-    if (udp_frame_size(frame, frame.payload.size()) > XskSocket::kFrameSize) {
+    if (udp_frame_size(frame, frame.payload.size()) > XskSocket::kMaxFrame) {
       ++dstats_.tx_dropped;  // the engine caps blksize at the MTU, so this does not happen
       continue;
     }
@@ -256,10 +256,27 @@ void XskTftpServer::send_tx(const Endpoint& listen_local) {
       hold(n.xsk, frame);
       continue;
     }
-    if (x.tx_submit(build_udp_frame(frame, buf, ++ip_id_))) ++dstats_.tx_frames;
+    if (submit(x, frame, buf)) ++dstats_.tx_frames;
     else ++dstats_.tx_dropped;
   }
   tx.clear();
+}
+
+namespace {
+// The kernel's share of the UDP checksum of `frame`, when `x` can take it.
+std::optional<XskSocket::ChecksumRequest> offload_for(const XskSocket& x, const UdpFrame& frame) {
+  if (!x.checksum_offload()) return std::nullopt;
+  return XskSocket::ChecksumRequest{static_cast<std::uint16_t>(udp_header_offset(frame)),
+                                    static_cast<std::uint16_t>(kUdpChecksumField)};
+}
+UdpChecksumOut checksum_out(const std::optional<XskSocket::ChecksumRequest>& csum) {
+  return csum ? UdpChecksumOut::offload : UdpChecksumOut::compute;
+}
+}  // namespace
+
+bool XskTftpServer::submit(XskSocket& x, const UdpFrame& frame, std::span<std::uint8_t> buf) {
+  const auto csum = offload_for(x, frame);
+  return x.tx_submit(build_udp_frame(frame, buf, ++ip_id_, checksum_out(csum)), csum);
 }
 
 void XskTftpServer::hold(std::size_t xsk, const UdpFrame& frame) {
@@ -268,8 +285,9 @@ void XskTftpServer::hold(std::size_t xsk, const UdpFrame& frame) {
     ++dstats_.tx_dropped;
     return;
   }
-  q.emplace_back();
-  build_udp_frame(frame, q.back(), ++ip_id_);
+  auto& h = q.emplace_back();
+  h.csum = offload_for(*xsks_[xsk], frame);
+  build_udp_frame(frame, h.bytes, ++ip_id_, checksum_out(h.csum));
   ++dstats_.held;
 }
 
@@ -280,8 +298,9 @@ void XskTftpServer::release_held() {
     while (!q.empty()) {
       const auto buf = x.tx_frame();
       if (buf.empty()) break;
-      std::copy(q.front().begin(), q.front().end(), buf.begin());
-      if (!x.tx_submit(q.front().size())) break;
+      const auto& h = q.front();
+      std::copy(h.bytes.begin(), h.bytes.end(), buf.begin());
+      if (!x.tx_submit(h.bytes.size(), h.csum)) break;
       ++dstats_.tx_frames;
       q.pop_front();
     }

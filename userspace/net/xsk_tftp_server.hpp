@@ -28,8 +28,8 @@
 
 namespace bootgate::net {
 
-// The largest IP packet the AF_XDP datapath carries: a 2 KiB frame less Ethernet and two VLAN tags.
-inline constexpr std::uint32_t kXskMaxMtu = XskSocket::kFrameSize - kEthernetHeader - 2 * kVlanTag;
+// The largest IP packet the AF_XDP datapath carries: the largest frame less Ethernet and two VLAN tags.
+inline constexpr std::uint32_t kXskMaxMtu = XskSocket::kMaxFrame - kEthernetHeader - 2 * kVlanTag;
 
 struct XskDatapathStats {
   std::uint64_t rx_frames = 0;
@@ -67,6 +67,7 @@ class XskTftpServer {
   std::size_t active() const { return active_.load(std::memory_order_relaxed); }
   std::size_t queues() const { return xsks_.size(); }
   bool zero_copy() const { return !xsks_.empty() && xsks_.front()->zero_copy(); }
+  bool checksum_offload() const { return !xsks_.empty() && xsks_.front()->checksum_offload(); }
   const tftp::ServerStats& stats() const { return engine_.stats(); }
   const XskDatapathStats& datapath_stats() const { return dstats_; }
 
@@ -95,6 +96,8 @@ class XskTftpServer {
   // Queues a frame for when `xsk` has a transmit frame free again, and sends what waited, in order.
   void hold(std::size_t xsk, const UdpFrame& frame);
   void release_held();
+  // Builds `frame` into `buf` of socket `x` and queues it; false when the ring stays full.
+  bool submit(XskSocket& x, const UdpFrame& frame, std::span<std::uint8_t> buf);
   void after_engine();
   void forget_neighbors(TimePoint now);
 
@@ -102,7 +105,11 @@ class XskTftpServer {
   tftp::Server engine_;
   RecordHandler on_record_;
   std::vector<std::unique_ptr<XskSocket>> xsks_;
-  std::vector<std::deque<std::vector<std::uint8_t>>> held_;  // per socket, oldest first
+  struct HeldFrame {
+    std::vector<std::uint8_t> bytes;
+    std::optional<XskSocket::ChecksumRequest> csum;
+  };
+  std::vector<std::deque<HeldFrame>> held_;  // per socket, oldest first
   std::vector<std::uint32_t> listen_ips_;  // host order; 0 = any
   bool any_ip_ = false;
   std::uint32_t mtu_ = 1500;

@@ -68,6 +68,31 @@ TEST(Frame, OffloadedChecksumPassesOnlyWhereAllowed) {
   EXPECT_EQ(parse_udp_frame(frame, UdpChecksum::allow_partial).error, FrameError::bad_checksum);
 }
 
+TEST(Frame, ChecksumLeftToTheKernelIsFinishedWhereItSays) {
+  std::vector<std::uint8_t> payload(1468);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  for (const bool tagged : {false, true}) {
+    auto f = sample(payload);
+    f.dst_ip = 0x0a000002;
+    if (tagged) f.vlan = 10;
+    std::vector<std::uint8_t> full, partial;
+    build_udp_frame(f, full, 9);
+    build_udp_frame(f, partial, 9, UdpChecksumOut::offload);
+    ASSERT_EQ(full.size(), partial.size());
+    // Until finished the frame only passes where offloading senders are allowed for.
+    EXPECT_EQ(parse_udp_frame(partial).error, FrameError::bad_checksum);
+    EXPECT_TRUE(parse_udp_frame(partial, UdpChecksum::allow_partial).frame);
+    // Finish it as a NIC (or the kernel) does with the request we send: sum from the UDP header to
+    // the end, field included, and store the complement in the field. It must equal our own sum.
+    const auto start = udp_header_offset(f);
+    EXPECT_EQ(start, tagged ? 38u : 34u);
+    const auto sum = checksum_fold(checksum_add(0, std::span(partial).subspan(start)));
+    partial[start + kUdpChecksumField] = static_cast<std::uint8_t>(sum >> 8);
+    partial[start + kUdpChecksumField + 1] = static_cast<std::uint8_t>(sum);
+    EXPECT_EQ(partial, full) << (tagged ? "tagged" : "untagged");
+  }
+}
+
 TEST(Frame, BuildsInPlaceIntoACallersBuffer) {
   std::vector<std::uint8_t> payload(1468);
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 13);
