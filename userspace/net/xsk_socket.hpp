@@ -2,6 +2,8 @@
 // One AF_XDP socket on one rx queue of one interface, with its own UMEM: the memory, the four
 // rings and a pool of transmit frames, released together. Frames in and out are whole Ethernet
 // frames; what they carry is the caller's business. Not thread-safe: one owner thread.
+// The socket, UMEM and rings are set up here rather than by libxdp's xsk_socket__create, which (in
+// 1.3) cannot reserve room for transmit metadata; libxdp's inline ring helpers drive the rings.
 #include <cstdint>
 #include <functional>
 #include <memory>
