@@ -53,7 +53,7 @@ class XskSocket {
   // Hands each received frame to `fn` (valid during the call only), at most `max`; returns how many.
   std::size_t receive(std::size_t max, const std::function<void(std::span<const std::uint8_t>)>& fn);
 
-  // A transmit frame to write into (kMaxFrame bytes); empty when all are in flight.
+  // A transmit frame to write into (kFrameSize - kTxHeadroom bytes); empty when all are in flight.
   std::span<std::uint8_t> tx_frame();
   // The kernel computes the RFC 1071 checksum from byte `start` of the frame to its end and stores
   // it at `start + offset`; the field holds the pseudo-header sum meanwhile.
